@@ -1,0 +1,1 @@
+"""The reference adapter: plain Python structures in one process."""

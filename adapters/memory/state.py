@@ -1,0 +1,30 @@
+"""The in-process store every in-memory repository shares."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from domain.users import User
+
+
+@dataclass
+class MemoryState:
+    users: dict[str, User] = field(default_factory=dict)
+    # unique indexes: (collection, field) -> value -> id
+    unique: defaultdict[tuple[str, str], dict[object, str]] = field(
+        default_factory=lambda: defaultdict(dict)
+    )
+
+
+async def open_memory_state():
+    """An async resource, like the other stores' clients, so start-up is the same everywhere."""
+    yield MemoryState()
+
+
+class InMemoryPing:
+    async def ping(self) -> None:
+        return None
+
+
+class InMemorySchema:
+    async def ensure(self) -> str:
+        return "memory store: nothing to create"

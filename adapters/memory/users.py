@@ -1,0 +1,57 @@
+"""Users in a dict, with unique indexes kept beside it."""
+
+from adapters.memory.state import MemoryState
+from domain.errors import DuplicateError, NotFoundError
+from domain.pagination import Page, PageRequest
+from domain.users import User, UserFilter
+
+_UNIQUE = ("email", "username")
+
+
+class InMemoryUserRepository:
+    def __init__(self, state: MemoryState) -> None:
+        self._users = state.users
+        self._index = {name: state.unique["users", name] for name in _UNIQUE}
+
+    def _store(self, user: User, old: User | None) -> None:
+        for name, index in self._index.items():
+            owner = index.get(getattr(user, name))
+            if owner is not None and owner != user.id:
+                raise DuplicateError(name)
+        for name, index in self._index.items():
+            if old is not None:
+                del index[getattr(old, name)]
+            index[getattr(user, name)] = user.id
+        self._users[user.id] = user
+
+    async def add(self, user: User) -> None:
+        if user.id in self._users:
+            raise DuplicateError("_id")
+        self._store(user, None)
+
+    async def get(self, user_id: str) -> User | None:
+        return self._users.get(user_id)
+
+    async def list(self, where: UserFilter, page: PageRequest) -> Page[User]:
+        matching = [
+            u
+            for u in self._users.values()
+            if (where.is_active is None or u.is_active == where.is_active)
+            and (where.role is None or u.role == where.role)
+        ]
+        matching.sort(key=lambda u: (u.created_at, u.id), reverse=True)
+        return Page(matching[page.skip : page.skip + page.limit], len(matching))
+
+    async def update(self, user: User) -> None:
+        old = self._users.get(user.id)
+        if old is None:
+            raise NotFoundError(f"User {user.id} not found")
+        self._store(user, old)
+
+    async def delete(self, user_id: str) -> bool:
+        user = self._users.pop(user_id, None)
+        if user is None:
+            return False
+        for name, index in self._index.items():
+            del index[getattr(user, name)]
+        return True

@@ -1,0 +1,87 @@
+"""One client per process: the container's resources, opened at start-up, never at import."""
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from adapters.mongo.driver import close_client, make_client
+from adapters.mongo.errors import translated
+from adapters.mongo.indexes import INDEXES, ensure_indexes
+from domain.errors import StoreTimeoutError, UnavailableError
+
+log = logging.getLogger(__name__)
+INDEX_RETRY_SECONDS = 5.0
+
+
+@dataclass
+class MongoStore:
+    client: Any
+    db: Any
+    driver: str
+    _index_task: asyncio.Task | None = field(default=None, repr=False)
+
+    @translated
+    async def ensure_indexes(self) -> None:
+        await ensure_indexes(self.db)
+
+    async def start(self) -> None:
+        """Create the indexes now, or keep trying in the background while the server is down."""
+        try:
+            await self.ensure_indexes()
+        except (UnavailableError, StoreTimeoutError):
+            log.warning("MongoDB unreachable at start-up; indexes will be created when it answers")
+            self._index_task = asyncio.create_task(self._retry_indexes())
+
+    async def _retry_indexes(self) -> None:
+        while True:
+            await asyncio.sleep(INDEX_RETRY_SECONDS)
+            try:
+                await self.ensure_indexes()
+            except (UnavailableError, StoreTimeoutError):
+                continue
+            log.info("MongoDB indexes created")
+            return
+
+    async def stop(self) -> None:
+        if self._index_task is not None:
+            self._index_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._index_task
+
+
+async def open_client(driver: str, url: str, **options: int):
+    """The process's MongoClient (PyMongo async or Motor, by MONGODB_DRIVER)."""
+    client = make_client(driver, url, **options)
+    try:
+        yield client
+    finally:
+        await close_client(driver, client)
+
+
+async def open_store(client: Any, database: str, driver: str):
+    store = MongoStore(client, client[database], driver)
+    await store.start()
+    try:
+        yield store
+    finally:
+        await store.stop()
+
+
+class MongoPing:
+    def __init__(self, store: MongoStore) -> None:
+        self._db = store.db
+
+    @translated
+    async def ping(self) -> None:
+        await self._db.command("ping")
+
+
+class MongoSchema:
+    def __init__(self, store: MongoStore) -> None:
+        self._store = store
+
+    async def ensure(self) -> str:
+        await self._store.ensure_indexes()
+        return f"mongo {self._store.db.name}: indexes ensured on {', '.join(INDEXES)}"

@@ -1,0 +1,80 @@
+"""Entity <-> row mapping for SQLite, in one place."""
+
+import sqlite3
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from domain.users import Address, Role, User
+
+USER_COLUMNS = (
+    "id, email, username, full_name, role, is_active, tags, address, password_hash,"
+    " created_at, updated_at"
+)
+
+
+def ts(moment: datetime) -> str:
+    """Fixed-width ISO-8601 UTC text, so text order is time order."""
+    return moment.isoformat(timespec="milliseconds")
+
+
+def from_ts(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def user_row(user: User) -> tuple[Any, ...]:
+    address = None
+    if user.address is not None:
+        a = user.address
+        address = orjson.dumps(
+            {
+                "street": a.street,
+                "city": a.city,
+                "state": a.state,
+                "zip_code": a.zip_code,
+                "country": a.country,
+            }
+        )
+    return (
+        user.id,
+        user.email,
+        user.username,
+        user.full_name,
+        user.role.value,
+        int(user.is_active),
+        orjson.dumps(list(user.tags)),
+        address,
+        user.password_hash,
+        ts(user.created_at),
+        ts(user.updated_at),
+    )
+
+
+def row_user(row: sqlite3.Row | tuple[Any, ...]) -> User:
+    (
+        id_,
+        email,
+        username,
+        full_name,
+        role,
+        is_active,
+        tags,
+        address,
+        password_hash,
+        created_at,
+        updated_at,
+    ) = row
+    return User(
+        id=id_,
+        email=email,
+        username=username,
+        password_hash=password_hash,
+        created_at=from_ts(created_at),
+        updated_at=from_ts(updated_at),
+        full_name=full_name,
+        role=Role(role),
+        is_active=bool(is_active),
+        tags=tuple(orjson.loads(tags)),
+        address=Address(**orjson.loads(address)) if address is not None else None,
+    )

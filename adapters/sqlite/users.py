@@ -1,0 +1,66 @@
+"""Users in SQLite: reads inline, writes on the writer thread."""
+
+from adapters.sqlite.db import SqliteDatabase, translated
+from adapters.sqlite.mapping import USER_COLUMNS, row_user, user_row
+from domain.errors import NotFoundError
+from domain.pagination import Page, PageRequest
+from domain.users import User, UserFilter
+
+_INSERT = f"INSERT INTO users ({USER_COLUMNS}) VALUES ({', '.join('?' * 11)})"
+_UPDATE = (
+    "UPDATE users SET email = ?, username = ?, full_name = ?, role = ?, is_active = ?,"
+    " tags = ?, address = ?, password_hash = ?, created_at = ?, updated_at = ? WHERE id = ?"
+)
+_GET = f"SELECT {USER_COLUMNS} FROM users WHERE id = ?"
+
+
+def _where(where: UserFilter) -> tuple[str, list[object]]:
+    clauses, params = [], []
+    if where.is_active is not None:
+        clauses.append("is_active = ?")
+        params.append(int(where.is_active))
+    if where.role is not None:
+        clauses.append("role = ?")
+        params.append(where.role.value)
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+class SqliteUserRepository:
+    def __init__(self, db: SqliteDatabase) -> None:
+        self._db = db
+
+    async def add(self, user: User) -> None:
+        row = user_row(user)
+        await self._db.write(lambda conn: conn.execute(_INSERT, row))
+
+    async def get(self, user_id: str) -> User | None:
+        with translated():
+            row = self._db.reader.execute(_GET, (user_id,)).fetchone()
+        return row_user(row) if row is not None else None
+
+    async def list(self, where: UserFilter, page: PageRequest) -> Page[User]:
+        clause, params = _where(where)
+        with self._db.snapshot() as conn:
+            (total,) = conn.execute(f"SELECT count(*) FROM users{clause}", params).fetchone()
+            rows = conn.execute(
+                f"SELECT {USER_COLUMNS} FROM users{clause}"
+                " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+                [*params, page.limit, page.skip],
+            ).fetchall()
+        return Page([row_user(r) for r in rows], total)
+
+    async def update(self, user: User) -> None:
+        row = user_row(user)
+        values = (*row[1:], row[0])
+
+        def work(conn) -> None:
+            if conn.execute(_UPDATE, values).rowcount == 0:
+                raise NotFoundError(f"User {user.id} not found")
+
+        await self._db.write(work)
+
+    async def delete(self, user_id: str) -> bool:
+        def work(conn) -> bool:
+            return conn.execute("DELETE FROM users WHERE id = ?", (user_id,)).rowcount > 0
+
+        return await self._db.write(work)

@@ -1,0 +1,51 @@
+"""The domain's error hierarchy; the HTTP layer maps these base classes to status codes."""
+
+
+class DomainError(Exception):
+    """Base of every error the core raises on purpose."""
+
+    code = "error"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFoundError(DomainError):
+    code = "not_found"
+
+
+class ConflictError(DomainError):
+    code = "conflict"
+
+
+class DuplicateError(ConflictError):
+    """A unique field is already taken; `field` names it."""
+
+    code = "duplicate"
+
+    def __init__(self, field: str, detail: str | None = None) -> None:
+        super().__init__(detail or f"{field} already exists")
+        self.field = field
+
+
+class ValidationError(DomainError):
+    code = "invalid"
+
+
+class UnavailableError(DomainError):
+    """The store cannot be reached."""
+
+    code = "unavailable"
+
+    def __init__(self, detail: str = "Database connection unavailable") -> None:
+        super().__init__(detail)
+
+
+class StoreTimeoutError(DomainError):
+    """The store did not answer within the configured time."""
+
+    code = "timeout"
+
+    def __init__(self, detail: str = "Database operation timed out") -> None:
+        super().__init__(detail)

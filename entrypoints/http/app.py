@@ -1,0 +1,37 @@
+"""create_app(): the FastAPI application, its lifespan and its routers."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from entrypoints.container import Container, build_container, start, stop
+from entrypoints.http import errors, health, users
+from entrypoints.settings import Settings
+
+
+def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
+    settings = settings or Settings()
+    container = container or build_container(settings)
+    logging.getLogger().setLevel(settings.log_level.upper())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.services = await start(container)
+        try:
+            yield
+        finally:
+            await stop(container)
+
+    app = FastAPI(
+        title="Storefront",
+        version="0.1.0",
+        summary="Users, products, inventory, orders and analytics over swappable storage.",
+        lifespan=lifespan,
+    )
+    app.state.container = container
+    errors.install(app)
+    app.include_router(health.router)
+    app.include_router(users.router)
+    return app

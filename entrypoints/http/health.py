@@ -1,0 +1,49 @@
+"""Liveness, readiness and a health summary with the store's latency."""
+
+from datetime import datetime
+from typing import Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from domain.errors import UnavailableError
+from entrypoints.http.deps import ServicesDep
+from entrypoints.http.errors import error_responses
+
+router = APIRouter(tags=["health"])
+
+
+class DatabaseHealth(BaseModel):
+    status: Literal["up", "down"]
+    latency_ms: float | None
+
+
+class Health(BaseModel):
+    status: Literal["healthy", "degraded"]
+    database: DatabaseHealth
+    timestamp: datetime
+
+
+@router.get("/health", response_model=Health)
+async def health(services: ServicesDep):
+    report = await services.check_health.execute()
+    return Health(
+        status="healthy" if report.healthy else "degraded",
+        database=DatabaseHealth(
+            status="up" if report.healthy else "down", latency_ms=report.latency_ms
+        ),
+        timestamp=report.checked_at,
+    )
+
+
+@router.get("/health/live")
+async def live() -> dict[str, str]:
+    return {"status": "alive"}
+
+
+@router.get("/health/ready", responses=error_responses(503))
+async def ready(services: ServicesDep):
+    report = await services.check_health.execute()
+    if not report.healthy:
+        raise UnavailableError()
+    return {"status": "ready"}

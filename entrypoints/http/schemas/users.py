@@ -1,0 +1,85 @@
+"""Users over HTTP: request and response bodies."""
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from application.users import RegisterUserCommand
+from domain.users import Address, Role
+
+_STRICT = ConfigDict(extra="forbid")
+Tag = Field(min_length=1, max_length=50)
+
+
+class AddressBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
+
+    street: str = Field(min_length=1, max_length=200)
+    city: str = Field(min_length=1, max_length=100)
+    state: str = Field(min_length=1, max_length=100)
+    zip_code: str = Field(min_length=1, max_length=20)
+    country: str = Field("USA", min_length=1, max_length=100)
+
+    def to_domain(self) -> Address:
+        return Address(**self.model_dump())
+
+
+class UserCreate(BaseModel):
+    model_config = _STRICT
+
+    email: EmailStr
+    username: str = Field(min_length=3, max_length=50)
+    password: str = Field(min_length=8, max_length=1024)
+    full_name: str | None = Field(None, max_length=100)
+    role: Role = Role.USER
+    is_active: bool = True
+    tags: list[str] = Field(default_factory=list, max_length=100)
+    address: AddressBody | None = None
+
+    def to_command(self) -> RegisterUserCommand:
+        return RegisterUserCommand(
+            email=self.email,
+            username=self.username,
+            password=self.password,
+            full_name=self.full_name,
+            role=self.role,
+            is_active=self.is_active,
+            tags=tuple(self.tags),
+            address=self.address.to_domain() if self.address else None,
+        )
+
+
+class UserUpdate(BaseModel):
+    """Only the fields sent change; null clears `full_name` or `address`."""
+
+    model_config = _STRICT
+
+    email: EmailStr | None = None
+    username: str | None = Field(None, min_length=3, max_length=50)
+    password: str | None = Field(None, min_length=8, max_length=1024)
+    full_name: str | None = Field(None, max_length=100)
+    role: Role | None = None
+    is_active: bool | None = None
+    tags: list[str] | None = Field(None, max_length=100)
+    address: AddressBody | None = None
+
+    def changes(self) -> dict:
+        sent = {name: getattr(self, name) for name in self.model_fields_set}
+        if sent.get("address") is not None:
+            sent["address"] = sent["address"].to_domain()
+        return sent
+
+
+class UserOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True, populate_by_name=True)
+
+    id: str = Field(serialization_alias="_id")
+    email: str
+    username: str
+    full_name: str | None
+    role: Role
+    is_active: bool
+    tags: list[str]
+    address: AddressBody | None
+    created_at: datetime
+    updated_at: datetime

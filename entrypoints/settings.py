@@ -1,0 +1,37 @@
+"""Settings from environment variables and `.env` (pydantic-settings)."""
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Backend(StrEnum):
+    MEMORY = "memory"
+    SQLITE = "sqlite"
+    MONGO = "mongo"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    storage_backend: Backend = Backend.SQLITE
+    log_level: str = "INFO"
+
+    mongodb_url: str = "mongodb://localhost:27017"
+    mongodb_database: str = "storefront"
+    mongodb_driver: Literal["pymongo", "motor"] = "pymongo"
+    mongodb_min_pool_size: int = Field(0, ge=0)
+    mongodb_max_pool_size: int = Field(100, ge=1)
+    mongodb_server_selection_timeout_ms: int = Field(3000, ge=1)
+    mongodb_connect_timeout_ms: int = Field(3000, ge=1)
+    mongodb_socket_timeout_ms: int = Field(10000, ge=1)
+    mongodb_timeout_ms: int | None = Field(None, ge=1, description="CSOT timeoutMS, off by default")
+
+    sqlite_path: str = "data/storefront.db"
+    sqlite_synchronous: Literal["OFF", "NORMAL", "FULL", "EXTRA"] = "FULL"
+    sqlite_busy_timeout_ms: int = Field(5000, ge=0)
+
+    password_hash_time_cost: int = Field(3, ge=1)
+    password_hash_memory_kib: int = Field(65536, ge=8)

@@ -1,0 +1,62 @@
+"""Health endpoints, and a Mongo-backed app whose server is down."""
+
+import time
+
+import pytest
+
+from entrypoints.http.app import create_app
+from tests.conftest import make_settings
+from tests.http.conftest import open_client
+
+
+async def test_health_when_the_store_answers(client):
+    response = await client.get("/health")
+    assert response.status_code == 200
+    health = response.json()
+    assert health["status"] == "healthy"
+    assert health["database"]["status"] == "up"
+    assert health["database"]["latency_ms"] >= 0
+    assert health["timestamp"].endswith("Z")
+    assert (await client.get("/health/live")).status_code == 200
+    assert (await client.get("/health/ready")).json() == {"status": "ready"}
+
+
+@pytest.fixture
+async def down_client(tmp_path):
+    """The real Mongo adapter pointed at a port where nothing listens."""
+    settings = make_settings(
+        "mongo",
+        tmp_path,
+        mongodb_url="mongodb://127.0.0.1:9/?connectTimeoutMS=200",
+        mongodb_server_selection_timeout_ms=300,
+    )
+    started = time.monotonic()
+    async for client in open_client(create_app(settings)):
+        assert time.monotonic() - started < 3, "start-up must not wait on a dead database"
+        yield client
+
+
+async def test_a_mongo_app_starts_with_its_database_down_and_answers_503(down_client):
+    assert (await down_client.get("/health/live")).status_code == 200
+
+    response = await down_client.get("/health/ready")
+    assert response.status_code == 503
+    assert response.json() == {"detail": "Database connection unavailable", "code": "unavailable"}
+
+    health = (await down_client.get("/health")).json()
+    assert (health["status"], health["database"]) == (
+        "degraded",
+        {"status": "down", "latency_ms": None},
+    )
+
+    started = time.monotonic()
+    response = await down_client.get("/api/users/")
+    assert time.monotonic() - started < 2
+    assert response.status_code == 503
+    assert response.json() == {"detail": "Database connection unavailable", "code": "unavailable"}
+
+    response = await down_client.post(
+        "/api/users/", json={"email": "a@b.co", "username": "abc", "password": "12345678"}
+    )
+    assert response.status_code == 503
+    assert (await down_client.get(f"/api/users/{'0' * 24}")).status_code == 503
