@@ -1,11 +1,17 @@
 """Users in a dict, with unique indexes kept beside it."""
 
+import heapq
+
 from adapters.memory.state import MemoryState
 from domain.errors import DuplicateError, NotFoundError
 from domain.pagination import Page, PageRequest
 from domain.users import User, UserFilter
 
 _UNIQUE = ("email", "username")
+
+
+def _newest_first(user: User) -> tuple:
+    return (user.created_at, user.id)
 
 
 class InMemoryUserRepository:
@@ -39,8 +45,8 @@ class InMemoryUserRepository:
             if (where.is_active is None or u.is_active == where.is_active)
             and (where.role is None or u.role == where.role)
         ]
-        matching.sort(key=lambda u: (u.created_at, u.id), reverse=True)
-        return Page(matching[page.skip : page.skip + page.limit], len(matching))
+        newest = heapq.nlargest(page.skip + page.limit, matching, key=_newest_first)
+        return Page(newest[page.skip :], len(matching))
 
     async def update(self, user: User) -> None:
         old = self._users.get(user.id)

@@ -1,0 +1,142 @@
+"""Shared bench helpers: start servers as users would, measure with wrk or httpx."""
+
+import asyncio
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_ready(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer in {timeout} s")
+
+
+@contextmanager
+def serve(args: list[str], env: dict[str, str], ready_path: str = "/health/ready"):
+    """Run a server process (one worker) on a free port; yields its base URL."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [*args, "--port", str(port)],
+        env={**os.environ, **env},
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(base + ready_path)
+        yield base
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@contextmanager
+def storefront(backend: str, **extra_env: str):
+    """`storefront serve` on a backend, with a throwaway SQLite file."""
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {
+            "STORAGE_BACKEND": backend,
+            "SQLITE_PATH": f"{tmp}/bench.db",
+            "LOG_LEVEL": "WARNING",
+            **extra_env,
+        }
+        with serve([str(BIN / "storefront"), "serve"], env) as base:
+            yield base
+
+
+def _ms(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+
+def wrk(url: str, paths: list[str], seconds: int, connections: int) -> dict[str, float]:
+    """Throughput and p50/p99 latency from wrk, requesting `paths` round-robin."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        listed = ",".join(f'"{p}"' for p in paths)
+        script.write(
+            f"local paths = {{{listed}}}\nlocal i = 0\n"
+            "request = function()\n  i = i % #paths + 1\n"
+            "  return wrk.format('GET', paths[i])\nend\n"
+        )
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script.name, url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    os.unlink(script.name)
+    if "Non-2xx" in out:
+        raise RuntimeError(f"non-2xx answers while benchmarking {url}:\n{out}")
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))
+    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))
+    return {"rps": rps, "p50_ms": p50, "p99_ms": p99}
+
+
+async def _httpx_load(url: str, paths: list[str], seconds: int, connections: int):
+    latencies: list[float] = []
+    deadline = time.monotonic() + seconds
+    limits = httpx.Limits(max_connections=connections)
+    async with httpx.AsyncClient(base_url=url, limits=limits) as client:
+
+        async def worker(offset: int) -> None:
+            i = offset
+            while time.monotonic() < deadline:
+                started = time.perf_counter()
+                response = await client.get(paths[i % len(paths)])
+                response.raise_for_status()
+                latencies.append((time.perf_counter() - started) * 1000)
+                i += connections
+
+        started = time.monotonic()
+        await asyncio.gather(*(worker(n) for n in range(connections)))
+        elapsed = time.monotonic() - started
+    q = statistics.quantiles(latencies, n=100)
+    return {"rps": len(latencies) / elapsed, "p50_ms": q[49], "p99_ms": q[98]}
+
+
+def load(url: str, paths: list[str], seconds: int = 5, connections: int = 64) -> dict[str, float]:
+    """wrk when it is installed (it leaves the CPU to the server), else an httpx client."""
+    if shutil.which("wrk"):
+        return wrk(url, paths, seconds, connections)
+    return asyncio.run(_httpx_load(url, paths, seconds, min(connections, 32)))
+
+
+def table(rows: list[dict], columns: list[str]) -> str:
+    widths = [max(len(c), *(len(f"{r[c]}") for r in rows)) for c in columns]
+    line = lambda values: "  ".join(f"{v}".rjust(w) for v, w in zip(values, widths, strict=True))  # noqa: E731
+    return "\n".join(
+        [line(columns), line(["-" * w for w in widths])]
+        + [line([r[c] for c in columns]) for r in rows]
+    )
