@@ -1,13 +1,15 @@
-"""The SQLite database: a read connection used inline and one writer thread."""
+"""The SQLite database: a read connection used inline and one group-committing writer thread."""
 
 import asyncio
+import queue
 import re
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from adapters.sqlite.migrations import migrate
 from domain.errors import DuplicateError, StoreTimeoutError, UnavailableError
@@ -37,14 +39,35 @@ def translated() -> Iterator[None]:
         raise
 
 
+_STOP = object()
+
+
+@dataclass(slots=True)
+class _Job:
+    work: Callable[[sqlite3.Connection], Any]
+    future: asyncio.Future
+    transactional: bool = True
+
+
 class SqliteDatabase:
+    """Reads inline on `reader`; writes queued to one writer thread that group-commits.
+
+    The writer drains whatever writes are waiting (up to MAX_BATCH), runs each in its own
+    SAVEPOINT inside one BEGIN IMMEDIATE transaction, and COMMITs once: each write is still
+    all or nothing, a failing one is rolled back alone, and one fsync serves the batch.
+    A write's future resolves only after its COMMIT, so nothing acknowledged is lost.
+    """
+
+    MAX_BATCH = 64
+
     def __init__(self, path: str, synchronous: str = "FULL", busy_timeout_ms: int = 5000) -> None:
         if synchronous.upper() not in SYNCHRONOUS:
             raise ValueError(f"SQLITE_SYNCHRONOUS must be one of {', '.join(SYNCHRONOUS)}")
         self.path = path
         self._synchronous = synchronous.upper()
         self._busy_timeout_ms = busy_timeout_ms
-        self._writer_thread = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
+        self._jobs: queue.SimpleQueue[_Job | object] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._writer_loop, name="sqlite-writer", daemon=True)
         self._writer: sqlite3.Connection | None = None
         self._reader: sqlite3.Connection | None = None
 
@@ -56,7 +79,7 @@ class SqliteDatabase:
         conn.execute("PRAGMA foreign_keys = ON")
         return conn
 
-    def _open_writer(self) -> None:
+    def _open_writer(self, _: object) -> None:
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         conn = self._connect()
@@ -66,8 +89,9 @@ class SqliteDatabase:
         self._writer = conn
 
     async def open(self) -> None:
+        self._thread.start()
+        await self._submit(self._open_writer, transactional=False)
         with translated():
-            await asyncio.get_running_loop().run_in_executor(self._writer_thread, self._open_writer)
             self._reader = self._connect()
             self._reader.execute("PRAGMA query_only = ON")
 
@@ -75,10 +99,9 @@ class SqliteDatabase:
         if self._reader is not None:
             self._reader.close()
         if self._writer is not None:
-            await asyncio.get_running_loop().run_in_executor(
-                self._writer_thread, self._writer.close
-            )
-        self._writer_thread.shutdown(wait=True)
+            await self._submit(lambda conn: conn.close(), transactional=False)
+        self._jobs.put(_STOP)
+        await asyncio.to_thread(self._thread.join)
 
     @property
     def reader(self) -> sqlite3.Connection:
@@ -97,32 +120,97 @@ class SqliteDatabase:
             finally:
                 conn.execute("COMMIT")
 
-    def _run_transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        conn = self._writer
-        assert conn is not None, "database not open"
-        with translated():
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                result = work(conn)
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-            return result
-
     async def migrate(self) -> list[int]:
         """Apply pending migrations (start-up already does); returns the versions applied."""
-        assert self._writer is not None, "database not open"
-        with translated():
-            return await asyncio.get_running_loop().run_in_executor(
-                self._writer_thread, migrate, self._writer
-            )
+        return await self._submit(migrate, transactional=False)
 
     async def write(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """Run `work(conn)` in one write transaction on the writer thread; all or nothing."""
-        return await asyncio.get_running_loop().run_in_executor(
-            self._writer_thread, self._run_transaction, work
-        )
+        """Run `work(conn)` atomically on the writer thread; resolves after it is durable."""
+        return await self._submit(work)
+
+    def _submit(self, work: Callable[[sqlite3.Connection], T], transactional: bool = True):
+        future = asyncio.get_running_loop().create_future()
+        self._jobs.put(_Job(work, future, transactional))
+        return future
+
+    # --- the writer thread -------------------------------------------------------------
+
+    def _writer_loop(self) -> None:
+        carried: _Job | object | None = None
+        while True:
+            job = carried or self._jobs.get()
+            carried = None
+            if job is _STOP:
+                return
+            assert isinstance(job, _Job)
+            if not job.transactional:
+                self._run_alone(job)
+                continue
+            batch = [job]
+            while len(batch) < self.MAX_BATCH:
+                try:
+                    nxt = self._jobs.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is _STOP or not nxt.transactional:
+                    carried = nxt
+                    break
+                batch.append(nxt)
+            self._commit(batch)
+
+    def _run_alone(self, job: _Job) -> None:
+        try:
+            with translated():
+                _resolve(job, True, job.work(self._writer))
+        except BaseException as exc:
+            _resolve(job, False, exc)
+
+    def _commit(self, batch: list[_Job]) -> None:
+        conn = self._writer
+        outcomes: list[tuple[bool, Any]] = []
+        try:
+            with translated():
+                conn.execute("BEGIN IMMEDIATE")
+                for job in batch:
+                    conn.execute("SAVEPOINT job")
+                    try:
+                        outcomes.append((True, job.work(conn)))
+                    except Exception as exc:
+                        if not conn.in_transaction:
+                            raise  # SQLite rolled everything back: the whole batch fails
+                        conn.execute("ROLLBACK TO job")
+                        outcomes.append((False, _domain(exc)))
+                    conn.execute("RELEASE job")
+                conn.execute("COMMIT")
+        except BaseException as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            outcomes = [(False, exc)] * len(batch)
+        for job, (ok, value) in zip(batch, outcomes, strict=True):
+            _resolve(job, ok, value)
+
+
+def _domain(exc: Exception) -> Exception:
+    """The domain error for a sqlite3 error raised by one write, else the error itself."""
+    try:
+        with translated():
+            raise exc
+    except Exception as translated_exc:
+        return translated_exc
+
+
+def _resolve(job: _Job, ok: bool, value: Any) -> None:
+    """Hand a result back to the event loop that is waiting for it."""
+
+    def deliver() -> None:
+        if job.future.done():  # the waiter was cancelled; the write itself stands
+            return
+        if ok:
+            job.future.set_result(value)
+        else:
+            job.future.set_exception(value)
+
+    job.future.get_loop().call_soon_threadsafe(deliver)
 
 
 async def open_sqlite(path: str, synchronous: str, busy_timeout_ms: int):
