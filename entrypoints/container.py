@@ -6,14 +6,19 @@ from dataclasses import dataclass
 from dependency_injector import containers, providers
 
 from adapters.clock import SystemClock
+from adapters.memory.analytics import InMemoryAnalyticsReader
 from adapters.memory.state import InMemoryPing, InMemorySchema, open_memory_state
 from adapters.memory.users import InMemoryUserRepository
+from adapters.mongo.analytics import MongoAnalyticsReader
 from adapters.mongo.store import MongoPing, MongoSchema, open_client, open_store
 from adapters.mongo.users import MongoUserRepository
 from adapters.passwords import Argon2PasswordHasher
+from adapters.sqlite.analytics import SqliteAnalyticsReader
 from adapters.sqlite.db import SqlitePing, SqliteSchema, open_sqlite
 from adapters.sqlite.users import SqliteUserRepository
+from application.analytics import ReportRegistrations, ReportUsersByRole
 from application.health import CheckHealth
+from application.maintenance import PurgeInactiveUsers
 from application.users import DeleteUser, GetUser, ListUsers, RegisterUser, UpdateUser
 from entrypoints.settings import Backend, Settings
 
@@ -24,6 +29,7 @@ class MemoryStorage(containers.DeclarativeContainer):
     users = providers.Singleton(InMemoryUserRepository, state)
     ping = providers.Singleton(InMemoryPing)
     schema = providers.Singleton(InMemorySchema)
+    analytics = providers.Singleton(InMemoryAnalyticsReader, state)
 
 
 class SqliteStorage(containers.DeclarativeContainer):
@@ -37,6 +43,7 @@ class SqliteStorage(containers.DeclarativeContainer):
     users = providers.Singleton(SqliteUserRepository, db)
     ping = providers.Singleton(SqlitePing, db)
     schema = providers.Singleton(SqliteSchema, db)
+    analytics = providers.Singleton(SqliteAnalyticsReader, db)
 
 
 class MongoStorage(containers.DeclarativeContainer):
@@ -58,6 +65,7 @@ class MongoStorage(containers.DeclarativeContainer):
     users = providers.Singleton(MongoUserRepository, store)
     ping = providers.Singleton(MongoPing, store)
     schema = providers.Singleton(MongoSchema, store)
+    analytics = providers.Singleton(MongoAnalyticsReader, store)
 
 
 STORAGES: dict[Backend, type[containers.DeclarativeContainer]] = {
@@ -77,6 +85,9 @@ class Services:
     update_user: UpdateUser
     delete_user: DeleteUser
     check_health: CheckHealth
+    users_by_role: ReportUsersByRole
+    registrations: ReportRegistrations
+    purge_inactive_users: PurgeInactiveUsers
 
 
 class Container(containers.DeclarativeContainer):
@@ -98,6 +109,9 @@ class Container(containers.DeclarativeContainer):
         update_user=providers.Singleton(UpdateUser, storage.users, hasher, clock),
         delete_user=providers.Singleton(DeleteUser, storage.users),
         check_health=providers.Singleton(CheckHealth, storage.ping, clock),
+        users_by_role=providers.Singleton(ReportUsersByRole, storage.analytics),
+        registrations=providers.Singleton(ReportRegistrations, storage.analytics),
+        purge_inactive_users=providers.Singleton(PurgeInactiveUsers, storage.users, clock),
     )
 
 
