@@ -4,13 +4,13 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint format install create-indexes bench clean
+.PHONY: run test test-mongo lint typecheck format install create-indexes bench clean
 
 $(INSTALLED): pyproject.toml constraints.txt
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,docker]'
 	touch $@
 
 install: $(INSTALLED)
@@ -23,8 +23,14 @@ lint: $(INSTALLED)
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
-test: lint  ## the whole suite: lint, layer contracts, every storage leg that can run here
+typecheck: $(INSTALLED)  ## mypy --strict on the core (domain, application)
+	$(BIN)/mypy
+
+test: lint typecheck  ## the whole suite: lint, types, layer contracts, every storage leg that can run here
 	$(BIN)/pytest
+
+test-mongo: $(INSTALLED)  ## the real-MongoDB leg alone: MONGODB_URL, else testcontainers, else skipped
+	$(BIN)/pytest -m mongo
 
 format: $(INSTALLED)
 	$(BIN)/ruff format .
@@ -37,4 +43,4 @@ bench: $(INSTALLED)
 	$(BIN)/python bench/http_users.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -2,7 +2,8 @@
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from typing import NoReturn
 
 import pytest
 from dependency_injector import containers, providers
@@ -15,20 +16,14 @@ LEGS = ["memory", "sqlite", "mongo-fake", "mongo"]
 FAST_HASH = {"password_hash_time_cost": 1, "password_hash_memory_kib": 1024}
 
 
-def _docker_mongo_url() -> str:
-    """A disposable single-node replica set through testcontainers, or a skip saying why."""
-    try:
-        import docker  # shipped with testcontainers
+MONGO_SKIP = "real MongoDB leg skipped"
 
-        docker.from_env().ping()
-    except Exception as exc:
-        pytest.skip(
-            "real MongoDB leg skipped: MONGODB_URL is not set and no Docker engine answers "
-            f"for testcontainers ({type(exc).__name__}: {exc})"
-        )
-    from tests.mongo_container import start_replica_set
 
-    return start_replica_set()
+def _mongo_unavailable(reason: str) -> NoReturn:
+    """Skip the real-Mongo leg, or fail it where it must run (MONGODB_REQUIRED=1, as in CI)."""
+    if os.environ.get("MONGODB_REQUIRED", "").lower() in {"1", "true", "yes"}:
+        pytest.fail(f"MONGODB_REQUIRED is set but {reason}", pytrace=False)
+    pytest.skip(f"{MONGO_SKIP}: {reason}")
 
 
 def pytest_report_header(config) -> str:
@@ -37,14 +32,49 @@ def pytest_report_header(config) -> str:
         if os.environ.get("MONGODB_URL")
         else "testcontainers, if a Docker engine answers"
     )
+    driver = os.environ.get("MONGODB_DRIVER", "pymongo")
     return (
-        f"storage legs: {', '.join(LEGS)} (mongo-fake = mongomock-motor, a fake; mongo via {where})"
+        f"storage legs: {', '.join(LEGS)} (mongo-fake = mongomock-motor, a fake; "
+        f"mongo via {where}, driver {driver})"
     )
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items) -> None:
+    """Mark every test that runs on a real MongoDB `mongo`, so `pytest -m mongo` selects them."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_mongo_leg = callspec is not None and callspec.params.get("leg") == "mongo"
+        if on_mongo_leg or "mongo_url" in item.fixturenames:
+            item.add_marker(pytest.mark.mongo)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Report every real-Mongo skip at one place, so `-ra` prints its reason once, with a count."""
+    report = yield
+    longrepr = report.longrepr
+    if report.skipped and isinstance(longrepr, tuple) and MONGO_SKIP in str(longrepr[2]):
+        code = _mongo_unavailable.__code__
+        report.longrepr = (code.co_filename, code.co_firstlineno, longrepr[2])
+    return report
+
+
 @pytest.fixture(scope="session")
-def mongo_url() -> str:
-    return os.environ.get("MONGODB_URL") or _docker_mongo_url()
+def mongo_url() -> Iterator[str]:
+    """MONGODB_URL, else a disposable replica set through testcontainers, else a skip saying why.
+
+    Session-scoped: the container starts once, and an unavailable server is decided once.
+    """
+    if url := os.environ.get("MONGODB_URL"):
+        yield url
+        return
+    from tests.mongo_container import docker_problem, replica_set
+
+    if problem := docker_problem():
+        _mongo_unavailable(f"MONGODB_URL is not set and {problem}")
+    with replica_set() as url:
+        yield url
 
 
 def make_settings(leg: str, tmp_path, **overrides) -> Settings:

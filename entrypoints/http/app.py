@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from entrypoints.container import Container, build_container, start, stop
 from entrypoints.http import admin, analytics, errors, health, users
@@ -24,11 +25,15 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         finally:
             await stop(container)
 
-    app = FastAPI(
+    # /docs and /redoc load Swagger UI and ReDoc from the installed fastapi-offline package
+    # (under /static-offline-docs), never from a CDN, so they work on air-gapped machines; no
+    # validator badge either (Swagger UI would send the spec's URL to validator.swagger.io).
+    app = FastAPIOffline(
         title="Storefront",
         version="0.1.0",
         summary="Users, products, inventory, orders and analytics over swappable storage.",
         lifespan=lifespan,
+        swagger_ui_parameters={"validatorUrl": None},
     )
     app.state.container = container
     errors.install(app)

@@ -1,0 +1,70 @@
+"""The real-MongoDB leg: `pytest -m mongo` selects exactly it; if unavailable it skips once."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.mongo_container import init_replica_set_js
+
+ROOT = Path(__file__).resolve().parents[2]
+ON_MONGO_LEG = re.compile(r"\[mongo(\]|-(?!fake))")
+
+
+def run_pytest(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """pytest on the contract suite in a child process, with no MongoDB and no Docker engine."""
+    child_env = {k: v for k, v in os.environ.items() if not k.startswith(("MONGODB_", "PYTEST_"))}
+    child_env |= {"DOCKER_HOST": "unix:///nonexistent/docker.sock", **env}
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args, "tests/contract"],
+        cwd=ROOT,
+        env=child_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def all_ids() -> list[str]:
+    result = run_pytest("--collect-only", "-q")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return [line for line in result.stdout.splitlines() if "::" in line]
+
+
+def test_mongo_marker_selects_exactly_the_mongo_leg(all_ids):
+    result = run_pytest("-m", "mongo", "-v", "-ra")
+    assert result.returncode == 0, result.stdout + result.stderr
+    ran = {line.split(" ")[0] for line in result.stdout.splitlines() if " SKIPPED" in line}
+    expected = {node for node in all_ids if ON_MONGO_LEG.search(node)}
+    assert expected, "the contract suite has no mongo leg"
+    assert ran == expected
+
+
+def test_an_unavailable_server_is_a_skip_whose_reason_is_printed_once():
+    result = run_pytest("-m", "mongo", "-q", "-ra")
+    assert result.returncode == 0, result.stdout + result.stderr
+    summary = [line for line in result.stdout.splitlines() if line.startswith("SKIPPED [")]
+    assert len(summary) == 1, result.stdout
+    assert "real MongoDB leg skipped: MONGODB_URL is not set and no Docker engine" in summary[0]
+    skipped = re.search(r"^(\d+) skipped", result.stdout, re.MULTILINE)
+    assert skipped, result.stdout
+    assert summary[0].startswith(f"SKIPPED [{skipped.group(1)}] tests/conftest.py:")
+
+
+def test_mongodb_required_turns_the_skip_into_a_failure():
+    result = run_pytest("-m", "mongo", "-q", MONGODB_REQUIRED="1")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "MONGODB_REQUIRED is set but MONGODB_URL is not set" in result.stdout
+
+
+def test_the_replica_set_probe_initiates_idempotently_and_waits_for_a_primary():
+    script = init_replica_set_js("localhost:27017")
+    assert script.startswith("try { rs.status() } catch (e) { rs.initiate(")
+    assert "_id: 'rs0'" in script
+    assert "host: 'localhost:27017'" in script
+    assert script.endswith("quit(db.hello().isWritablePrimary ? 0 : 1)")
