@@ -32,7 +32,7 @@ async def client_for(backend: str, **overrides):
             async with httpx.AsyncClient(
                 transport=transport, base_url="http://bench", timeout=120
             ) as client:
-                yield client, manager.app
+                yield client, app
 
 
 def machine() -> str:
