@@ -7,18 +7,43 @@ from dependency_injector import containers, providers
 
 from adapters.clock import SystemClock
 from adapters.memory.analytics import InMemoryAnalyticsReader
+from adapters.memory.products import (
+    InMemoryInventoryRepository,
+    InMemoryProductRepository,
+    InMemoryProductSearch,
+)
 from adapters.memory.state import InMemoryPing, InMemorySchema, open_memory_state
 from adapters.memory.users import InMemoryUserRepository
 from adapters.mongo.analytics import MongoAnalyticsReader
+from adapters.mongo.products import (
+    MongoInventoryRepository,
+    MongoProductRepository,
+    MongoProductSearch,
+)
 from adapters.mongo.store import MongoPing, MongoSchema, open_client, open_store
 from adapters.mongo.users import MongoUserRepository
 from adapters.passwords import Argon2PasswordHasher
 from adapters.sqlite.analytics import SqliteAnalyticsReader
 from adapters.sqlite.db import SqlitePing, SqliteSchema, open_sqlite
+from adapters.sqlite.products import (
+    SqliteInventoryRepository,
+    SqliteProductRepository,
+    SqliteProductSearch,
+)
 from adapters.sqlite.users import SqliteUserRepository
 from application.analytics import ReportRegistrations, ReportUsersByRole
 from application.health import CheckHealth
+from application.inventory import AdjustStock, GetStock, SetStock
 from application.maintenance import PurgeInactiveUsers
+from application.products import (
+    BulkUpsertProducts,
+    CreateProduct,
+    DeleteProduct,
+    GetProduct,
+    ListProducts,
+    SearchProducts,
+    UpdateProduct,
+)
 from application.users import DeleteUser, GetUser, ListUsers, RegisterUser, UpdateUser
 from entrypoints.settings import Backend, Settings
 
@@ -27,6 +52,9 @@ class MemoryStorage(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
     state = providers.Resource(open_memory_state)
     users = providers.Singleton(InMemoryUserRepository, state)
+    products = providers.Singleton(InMemoryProductRepository, state)
+    inventory = providers.Singleton(InMemoryInventoryRepository, state)
+    product_search = providers.Singleton(InMemoryProductSearch, state)
     ping = providers.Singleton(InMemoryPing)
     schema = providers.Singleton(InMemorySchema)
     analytics = providers.Singleton(InMemoryAnalyticsReader, state)
@@ -41,6 +69,9 @@ class SqliteStorage(containers.DeclarativeContainer):
         settings.provided.sqlite_busy_timeout_ms,
     )
     users = providers.Singleton(SqliteUserRepository, db)
+    products = providers.Singleton(SqliteProductRepository, db)
+    inventory = providers.Singleton(SqliteInventoryRepository, db)
+    product_search = providers.Singleton(SqliteProductSearch, db)
     ping = providers.Singleton(SqlitePing, db)
     schema = providers.Singleton(SqliteSchema, db)
     analytics = providers.Singleton(SqliteAnalyticsReader, db)
@@ -63,6 +94,9 @@ class MongoStorage(containers.DeclarativeContainer):
         open_store, client, settings.provided.mongodb_database, settings.provided.mongodb_driver
     )
     users = providers.Singleton(MongoUserRepository, store)
+    products = providers.Singleton(MongoProductRepository, store)
+    inventory = providers.Singleton(MongoInventoryRepository, store)
+    product_search = providers.Singleton(MongoProductSearch, store)
     ping = providers.Singleton(MongoPing, store)
     schema = providers.Singleton(MongoSchema, store)
     analytics = providers.Singleton(MongoAnalyticsReader, store)
@@ -88,6 +122,16 @@ class Services:
     users_by_role: ReportUsersByRole
     registrations: ReportRegistrations
     purge_inactive_users: PurgeInactiveUsers
+    create_product: CreateProduct
+    get_product: GetProduct
+    list_products: ListProducts
+    update_product: UpdateProduct
+    delete_product: DeleteProduct
+    search_products: SearchProducts
+    bulk_upsert_products: BulkUpsertProducts
+    get_stock: GetStock
+    set_stock: SetStock
+    adjust_stock: AdjustStock
 
 
 class Container(containers.DeclarativeContainer):
@@ -112,6 +156,16 @@ class Container(containers.DeclarativeContainer):
         users_by_role=providers.Singleton(ReportUsersByRole, storage.analytics),
         registrations=providers.Singleton(ReportRegistrations, storage.analytics),
         purge_inactive_users=providers.Singleton(PurgeInactiveUsers, storage.users, clock),
+        create_product=providers.Singleton(CreateProduct, storage.products, clock),
+        get_product=providers.Singleton(GetProduct, storage.products),
+        list_products=providers.Singleton(ListProducts, storage.products),
+        update_product=providers.Singleton(UpdateProduct, storage.products, clock),
+        delete_product=providers.Singleton(DeleteProduct, storage.products),
+        search_products=providers.Singleton(SearchProducts, storage.product_search),
+        bulk_upsert_products=providers.Singleton(BulkUpsertProducts, storage.products, clock),
+        get_stock=providers.Singleton(GetStock, storage.products, storage.inventory),
+        set_stock=providers.Singleton(SetStock, storage.products, storage.inventory),
+        adjust_stock=providers.Singleton(AdjustStock, storage.products, storage.inventory),
     )
 
 

@@ -3,6 +3,7 @@
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from domain.products import Product
 from domain.users import User
 
 
@@ -13,6 +14,8 @@ class MemoryState:
     unique: defaultdict[tuple[str, str], dict[object, str]] = field(
         default_factory=lambda: defaultdict(dict)
     )
+    products: dict[str, Product] = field(default_factory=dict)
+    inventory: dict[str, int] = field(default_factory=dict)  # product id -> quantity
 
 
 async def open_memory_state():

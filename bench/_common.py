@@ -1,0 +1,46 @@
+"""Shared helpers: an app on a backend, served in-process through httpx's ASGI transport."""
+
+import tempfile
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+from asgi_lifespan import LifespanManager
+
+from entrypoints.container import build_container
+from entrypoints.http.app import create_app
+from entrypoints.settings import Settings
+
+
+def settings_for(backend: str, folder: str, **overrides) -> Settings:
+    return Settings(
+        _env_file=None,
+        storage_backend=backend,
+        sqlite_path=str(Path(folder) / "bench.db"),
+        **overrides,
+    )
+
+
+@asynccontextmanager
+async def client_for(backend: str, **overrides):
+    """(client, app) on a fresh store: memory, or SQLite in a temporary folder."""
+    with tempfile.TemporaryDirectory() as folder:
+        settings = settings_for(backend, folder, **overrides)
+        app = create_app(settings, build_container(settings))
+        async with LifespanManager(app) as manager:
+            transport = httpx.ASGITransport(app=manager.app)
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://bench", timeout=120
+            ) as client:
+                yield client, app
+
+
+def machine() -> str:
+    import os
+    import platform
+    import sqlite3
+
+    return (
+        f"Python {platform.python_version()}, {os.cpu_count()} cores, {platform.machine()}, "
+        f"SQLite {sqlite3.sqlite_version}"
+    )

@@ -1,0 +1,80 @@
+"""Bulk upsert vs single POSTs through the HTTP routes, on memory and SQLite.
+
+    .venv/bin/python bench/bulk_upsert.py [--count 100000] [--batch 1000] [--singles 2000]
+
+In-process (httpx ASGITransport, no sockets): it measures the app, its validation and the
+store, not uvicorn or the network. Request bodies are encoded before the clock starts.
+Figures only; nothing here passes or fails.
+"""
+
+import argparse
+import asyncio
+import time
+
+import orjson
+from _common import client_for, machine
+
+
+def product(i: int) -> dict:
+    return {
+        "sku": f"BENCH-{i:07d}",
+        "name": f"Bench product {i} lamp",
+        "description": "a product made for the benchmark, durable and bright",
+        "price": round(1 + (i % 50_000) / 100, 2),
+        "category": ("home", "kitchen", "office", "garden")[i % 4],
+        "tags": ["bench", ("sale", "new", "eco")[i % 3]],
+    }
+
+
+async def bulk(backend: str, count: int, batch: int) -> tuple[float, float]:
+    bodies = [
+        orjson.dumps({"products": [product(i) for i in range(s, min(s + batch, count))]})
+        for s in range(0, count, batch)
+    ]
+    headers = {"content-type": "application/json"}
+    async with client_for(backend) as (client, _):
+        started = time.perf_counter()
+        for content in bodies:
+            response = await client.post("/api/products/bulk", content=content, headers=headers)
+            assert response.status_code == 200, response.text
+        first = time.perf_counter() - started
+        started = time.perf_counter()  # the same again: every item matched, none modified
+        for content in bodies:
+            response = await client.post("/api/products/bulk", content=content, headers=headers)
+            assert response.json()["matched"] == len(orjson.loads(content)["products"])
+        again = time.perf_counter() - started
+    return count / first, count / again
+
+
+async def singles(backend: str, count: int) -> float:
+    bodies = [orjson.dumps(product(i)) for i in range(count)]
+    headers = {"content-type": "application/json"}
+    async with client_for(backend) as (client, _):
+        started = time.perf_counter()
+        for content in bodies:
+            response = await client.post("/api/products/", content=content, headers=headers)
+            assert response.status_code == 201, response.text
+        return count / (time.perf_counter() - started)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--singles", type=int, default=2000, help="single POSTs to sample")
+    parser.add_argument("--backends", default="memory,sqlite")
+    args = parser.parse_args()
+    print(f"bulk upsert benchmark: {machine()}")
+    print(f"{args.count:,} products in batches of {args.batch:,}; {args.singles:,} single POSTs")
+    for backend in args.backends.split(","):
+        inserted, unchanged = await bulk(backend, args.count, args.batch)
+        single = await singles(backend, args.singles)
+        print(
+            f"{backend:>7}: bulk insert {inserted:>9,.0f} products/s | bulk re-run (all matched)"
+            f" {unchanged:>9,.0f}/s | single POST {single:>7,.0f} products/s"
+            f" | bulk/single {inserted / single:5.1f}x"
+        )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

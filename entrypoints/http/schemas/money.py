@@ -1,0 +1,47 @@
+"""Money at the HTTP edge: a JSON number in, an exact Decimal inside, a JSON number out."""
+
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, PlainSerializer
+
+from domain.money import CENT, MAX_AMOUNT
+
+
+def _exact(value: Any) -> Any:
+    """JSON numbers arrive as floats; repr gives back the digits that were sent
+    (shortest round trip), so 0.1 becomes Decimal("0.1"), never 0.1000000000000000055...
+    Checks the 2 places here too (pydantic's decimal_places check is pure Python and slow)."""
+    if isinstance(value, float):
+        value = Decimal(repr(value))
+    elif isinstance(value, int | str) and not isinstance(value, bool):
+        try:
+            value = Decimal(value)
+        except InvalidOperation:
+            return value  # pydantic reports it as not a valid decimal
+    if isinstance(value, Decimal) and value.is_finite():
+        try:
+            exact = value == value.quantize(CENT)
+        except InvalidOperation:
+            return value  # too large to quantize: the upper bound rejects it
+        if not exact:
+            raise ValueError("Decimal input should have no more than 2 decimal places")
+    return value
+
+
+def _json_number(amount: Decimal) -> int | float:
+    """A JSON number with the amount's exact digits: every amount up to MAX_AMOUNT has at
+    most 11 significant digits, well inside the 15 a double renders exactly."""
+    if amount == amount.to_integral_value():
+        return int(amount)
+    return float(amount)
+
+
+_NUMBER = PlainSerializer(_json_number, return_type=float, when_used="json")
+
+Price = Annotated[
+    Decimal,
+    BeforeValidator(_exact),
+    Field(ge=0, le=MAX_AMOUNT, examples=[19.99], json_schema_extra={"multipleOf": 0.01}),
+    _NUMBER,
+]
