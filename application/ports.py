@@ -1,9 +1,11 @@
 """The ports: what the core needs from the outside world, as Protocols."""
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
 from domain.pagination import Page, PageRequest
+from domain.products import BulkUpsertResult, Product, ProductFilter, SearchHit
 from domain.users import User, UserFilter
 
 
@@ -23,6 +25,54 @@ class UserRepository(Protocol):
 
     async def delete(self, user_id: str) -> bool:
         """True when a user was deleted, False when there was none."""
+
+
+class ProductRepository(Protocol):
+    """Products by id; `add`/`update` raise DuplicateError("sku") on a taken sku."""
+
+    async def add(self, product: Product) -> None: ...
+
+    async def get(self, product_id: str) -> Product | None:
+        """The product, or None when missing (also for an id that is not 24 hex digits)."""
+
+    async def get_many(self, product_ids: Sequence[str]) -> dict[str, Product]:
+        """The products found among `product_ids`, by id, in one round trip; missing left out."""
+
+    async def list(self, where: ProductFilter, page: PageRequest) -> Page[Product]:
+        """Matching products newest first (created_at, then id, descending) and their total."""
+
+    async def update(self, product: Product) -> None:
+        """Replace the stored product; NotFoundError when it is gone."""
+
+    async def delete(self, product_id: str) -> bool:
+        """True when a product (and its stock) was deleted, False when there was none."""
+
+    async def upsert_many(self, products: Sequence[Product]) -> BulkUpsertResult:
+        """Upsert by sku in one round trip, skus unique within the call: a new sku is inserted
+        as given; a known one keeps its id and created_at, takes the other fields, and moves
+        updated_at only when something changed (then it counts as modified)."""
+
+
+class InventoryRepository(Protocol):
+    """Stock per product id; quantities never go below zero. Callers check the product exists."""
+
+    async def get(self, product_id: str) -> int:
+        """The quantity in stock, 0 when it was never set."""
+
+    async def set(self, product_id: str, quantity: int) -> int:
+        """Set the quantity (>= 0); returns it."""
+
+    async def adjust(self, product_id: str, delta: int) -> int:
+        """Add `delta` atomically and return the new quantity; InsufficientStockError and
+        no change when the result would be below zero."""
+
+
+class ProductSearch(Protocol):
+    """Relevance-ranked full-text search, weights name 10, tags 5, description 1."""
+
+    async def search(self, text: str, page: PageRequest) -> list[SearchHit]:
+        """Products matching any word of `text`, best first (score desc, then id asc); a text
+        with no words is an empty list, and no input is ever read as query syntax."""
 
 
 class StoragePing(Protocol):

@@ -2,7 +2,9 @@
 
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo import ASCENDING, DESCENDING, TEXT, IndexModel
+
+TEXT_INDEX = "products_text"
 
 # Sorts are (created_at, _id) descending so pages are stable; the indexes carry _id for that.
 INDEXES: dict[str, list[IndexModel]] = {
@@ -19,6 +21,24 @@ INDEXES: dict[str, list[IndexModel]] = {
             name="active_role_created",
         ),
         IndexModel([("created_at", DESCENDING), ("_id", DESCENDING)], name="created"),
+    ],
+    "products": [
+        IndexModel([("sku", ASCENDING)], name="sku_unique", unique=True),
+        IndexModel([("category", ASCENDING)], name="category"),
+        IndexModel([("category", ASCENDING), ("price", ASCENDING)], name="category_price"),
+        IndexModel([("price", ASCENDING)], name="price"),
+        IndexModel([("tags", ASCENDING)], name="tags"),
+        IndexModel([("created_at", DESCENDING), ("_id", DESCENDING)], name="created"),
+        # the search: one text index per collection, weighted name 10, tags 5, description 1
+        IndexModel(
+            [("name", TEXT), ("tags", TEXT), ("description", TEXT)],
+            name=TEXT_INDEX,
+            weights={"name": 10, "tags": 5, "description": 1},
+            default_language="english",
+        ),
+    ],
+    "inventory": [
+        IndexModel([("product_id", ASCENDING)], name="product_id_unique", unique=True),
     ],
 }
 

@@ -23,6 +23,75 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX users_created ON users (created_at DESC);
         """,
     ),
+    (
+        2,
+        """
+        -- pk is an explicit INTEGER PRIMARY KEY so the rowid the FTS index refers to never
+        -- changes (VACUUM may renumber implicit rowids)
+        CREATE TABLE products (
+            pk          INTEGER PRIMARY KEY,
+            id          TEXT NOT NULL UNIQUE,
+            sku         TEXT NOT NULL UNIQUE,
+            name        TEXT NOT NULL,
+            description TEXT,
+            price_cents INTEGER NOT NULL CHECK (price_cents >= 0),  -- money as integer cents
+            category    TEXT,
+            tags        TEXT NOT NULL,          -- JSON array
+            is_active   INTEGER NOT NULL,
+            created_at  TEXT NOT NULL,          -- ISO-8601 UTC, milliseconds
+            updated_at  TEXT NOT NULL
+        );
+        CREATE INDEX products_category_price ON products (category, price_cents);
+        CREATE INDEX products_price ON products (price_cents);
+        CREATE INDEX products_created ON products (created_at DESC, id DESC);
+
+        -- one row per (tag, product): the index behind ?tag=, kept in sync by triggers
+        CREATE TABLE product_tags (
+            tag        TEXT NOT NULL,
+            product_pk INTEGER NOT NULL REFERENCES products (pk) ON DELETE CASCADE,
+            PRIMARY KEY (tag, product_pk)
+        ) WITHOUT ROWID;
+        CREATE INDEX product_tags_product ON product_tags (product_pk);
+        CREATE TRIGGER products_tags_insert AFTER INSERT ON products BEGIN
+            INSERT OR IGNORE INTO product_tags (tag, product_pk)
+                SELECT value, new.pk FROM json_each(new.tags);
+        END;
+        CREATE TRIGGER products_tags_update AFTER UPDATE OF tags ON products
+        WHEN old.tags IS NOT new.tags BEGIN
+            DELETE FROM product_tags WHERE product_pk = old.pk;
+            INSERT OR IGNORE INTO product_tags (tag, product_pk)
+                SELECT value, new.pk FROM json_each(new.tags);
+        END;
+
+        -- full-text search: an external-content FTS5 index over products, kept in sync by
+        -- triggers (so single writes and executemany upserts alike stay consistent)
+        CREATE VIRTUAL TABLE products_fts USING fts5 (
+            name, tags, description,
+            content = 'products', content_rowid = 'pk',
+            tokenize = 'porter unicode61 remove_diacritics 2'
+        );
+        CREATE TRIGGER products_fts_insert AFTER INSERT ON products BEGIN
+            INSERT INTO products_fts (rowid, name, tags, description)
+                VALUES (new.pk, new.name, new.tags, new.description);
+        END;
+        CREATE TRIGGER products_fts_delete AFTER DELETE ON products BEGIN
+            INSERT INTO products_fts (products_fts, rowid, name, tags, description)
+                VALUES ('delete', old.pk, old.name, old.tags, old.description);
+        END;
+        CREATE TRIGGER products_fts_update AFTER UPDATE OF name, tags, description ON products
+        BEGIN
+            INSERT INTO products_fts (products_fts, rowid, name, tags, description)
+                VALUES ('delete', old.pk, old.name, old.tags, old.description);
+            INSERT INTO products_fts (rowid, name, tags, description)
+                VALUES (new.pk, new.name, new.tags, new.description);
+        END;
+
+        CREATE TABLE inventory (
+            product_id TEXT PRIMARY KEY REFERENCES products (id) ON DELETE CASCADE,
+            quantity   INTEGER NOT NULL CHECK (quantity >= 0)
+        ) WITHOUT ROWID;
+        """,
+    ),
 ]
 
 
