@@ -92,6 +92,32 @@ MIGRATIONS: list[tuple[int, str]] = [
         ) WITHOUT ROWID;
         """,
     ),
+    (
+        3,
+        """
+        -- an order is one row; its lines are JSON [[product_id, name, price_cents, quantity]]
+        -- (always read and written whole); money as integer cents
+        CREATE TABLE orders (
+            id          TEXT PRIMARY KEY,
+            user_id     TEXT NOT NULL,          -- no foreign key: purged users keep their orders
+            status      TEXT NOT NULL,
+            total_cents INTEGER NOT NULL CHECK (total_cents >= 0),
+            lines       TEXT NOT NULL,
+            created_at  TEXT NOT NULL,
+            updated_at  TEXT NOT NULL
+        );
+        CREATE INDEX orders_user_created ON orders (user_id, created_at DESC, id DESC);
+        CREATE INDEX orders_status_created ON orders (status, created_at DESC, id DESC);
+        CREATE INDEX orders_created ON orders (created_at DESC, id DESC);
+
+        CREATE TABLE idempotency_keys (
+            key          TEXT PRIMARY KEY,
+            request_hash TEXT NOT NULL,
+            order_id     TEXT NOT NULL,
+            created_at   TEXT NOT NULL
+        ) WITHOUT ROWID;
+        """,
+    ),
 ]
 
 
