@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain.errors import ValidationError
+from domain.money import money
 from domain.money import price as check_price
 
 SKU = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -79,6 +80,12 @@ class ProductFilter:
     min_price: Decimal | None = None
     max_price: Decimal | None = None
     tag: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("min_price", "max_price"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, money(value))
 
 
 @dataclass(frozen=True, slots=True)

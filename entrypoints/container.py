@@ -6,14 +6,39 @@ from dataclasses import dataclass
 from dependency_injector import containers, providers
 
 from adapters.clock import SystemClock
+from adapters.memory.products import (
+    InMemoryInventoryRepository,
+    InMemoryProductRepository,
+    InMemoryProductSearch,
+)
 from adapters.memory.state import InMemoryPing, InMemorySchema, open_memory_state
 from adapters.memory.users import InMemoryUserRepository
+from adapters.mongo.products import (
+    MongoInventoryRepository,
+    MongoProductRepository,
+    MongoProductSearch,
+)
 from adapters.mongo.store import MongoPing, MongoSchema, open_client, open_store
 from adapters.mongo.users import MongoUserRepository
 from adapters.passwords import Argon2PasswordHasher
 from adapters.sqlite.db import SqlitePing, SqliteSchema, open_sqlite
+from adapters.sqlite.products import (
+    SqliteInventoryRepository,
+    SqliteProductRepository,
+    SqliteProductSearch,
+)
 from adapters.sqlite.users import SqliteUserRepository
 from application.health import CheckHealth
+from application.inventory import AdjustStock, GetStock, SetStock
+from application.products import (
+    BulkUpsertProducts,
+    CreateProduct,
+    DeleteProduct,
+    GetProduct,
+    ListProducts,
+    SearchProducts,
+    UpdateProduct,
+)
 from application.users import DeleteUser, GetUser, ListUsers, RegisterUser, UpdateUser
 from entrypoints.settings import Backend, Settings
 
@@ -22,6 +47,9 @@ class MemoryStorage(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
     state = providers.Resource(open_memory_state)
     users = providers.Singleton(InMemoryUserRepository, state)
+    products = providers.Singleton(InMemoryProductRepository, state)
+    inventory = providers.Singleton(InMemoryInventoryRepository, state)
+    product_search = providers.Singleton(InMemoryProductSearch, state)
     ping = providers.Singleton(InMemoryPing)
     schema = providers.Singleton(InMemorySchema)
 
@@ -35,6 +63,9 @@ class SqliteStorage(containers.DeclarativeContainer):
         settings.provided.sqlite_busy_timeout_ms,
     )
     users = providers.Singleton(SqliteUserRepository, db)
+    products = providers.Singleton(SqliteProductRepository, db)
+    inventory = providers.Singleton(SqliteInventoryRepository, db)
+    product_search = providers.Singleton(SqliteProductSearch, db)
     ping = providers.Singleton(SqlitePing, db)
     schema = providers.Singleton(SqliteSchema, db)
 
@@ -56,6 +87,9 @@ class MongoStorage(containers.DeclarativeContainer):
         open_store, client, settings.provided.mongodb_database, settings.provided.mongodb_driver
     )
     users = providers.Singleton(MongoUserRepository, store)
+    products = providers.Singleton(MongoProductRepository, store)
+    inventory = providers.Singleton(MongoInventoryRepository, store)
+    product_search = providers.Singleton(MongoProductSearch, store)
     ping = providers.Singleton(MongoPing, store)
     schema = providers.Singleton(MongoSchema, store)
 
@@ -77,6 +111,16 @@ class Services:
     update_user: UpdateUser
     delete_user: DeleteUser
     check_health: CheckHealth
+    create_product: CreateProduct
+    get_product: GetProduct
+    list_products: ListProducts
+    update_product: UpdateProduct
+    delete_product: DeleteProduct
+    search_products: SearchProducts
+    bulk_upsert_products: BulkUpsertProducts
+    get_stock: GetStock
+    set_stock: SetStock
+    adjust_stock: AdjustStock
 
 
 class Container(containers.DeclarativeContainer):
@@ -98,6 +142,16 @@ class Container(containers.DeclarativeContainer):
         update_user=providers.Singleton(UpdateUser, storage.users, hasher, clock),
         delete_user=providers.Singleton(DeleteUser, storage.users),
         check_health=providers.Singleton(CheckHealth, storage.ping, clock),
+        create_product=providers.Singleton(CreateProduct, storage.products, clock),
+        get_product=providers.Singleton(GetProduct, storage.products),
+        list_products=providers.Singleton(ListProducts, storage.products),
+        update_product=providers.Singleton(UpdateProduct, storage.products, clock),
+        delete_product=providers.Singleton(DeleteProduct, storage.products),
+        search_products=providers.Singleton(SearchProducts, storage.product_search),
+        bulk_upsert_products=providers.Singleton(BulkUpsertProducts, storage.products, clock),
+        get_stock=providers.Singleton(GetStock, storage.products, storage.inventory),
+        set_stock=providers.Singleton(SetStock, storage.products, storage.inventory),
+        adjust_stock=providers.Singleton(AdjustStock, storage.products, storage.inventory),
     )
 
 

@@ -106,3 +106,9 @@ async def container(leg, settings) -> AsyncIterator[Container]:
 @pytest.fixture
 async def services(container):
     return await provide(container.services)
+
+
+def needs_real_mongo(leg: str, what: str) -> None:
+    """Skip on the mongo-fake leg a case mongomock cannot run; the real `mongo` leg runs it."""
+    if leg == "mongo-fake":
+        pytest.skip(f"mongomock cannot run {what}; covered on the real mongo leg")

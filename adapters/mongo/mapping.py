@@ -1,11 +1,14 @@
 """Entity <-> document mapping for MongoDB, in one place."""
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
-from bson import ObjectId
+from bson import Decimal128, ObjectId
 from bson.errors import InvalidId
 
+from domain.money import money
+from domain.products import Product
 from domain.users import Address, Role, User
 
 
@@ -65,3 +68,72 @@ def document_user(doc: dict[str, Any]) -> User:
         tags=tuple(doc.get("tags") or ()),
         address=Address(**address) if address else None,
     )
+
+
+def to_decimal128(amount: Decimal) -> Decimal128:
+    """Money as BSON Decimal128 (exact; never a double)."""
+    return Decimal128(amount)
+
+
+def from_decimal128(value: Any) -> Decimal:
+    """Money from the store; tolerates ints/strings another writer may have left."""
+    if isinstance(value, Decimal128):
+        return money(value.to_decimal())
+    return money(str(value))
+
+
+def product_content(product: Product) -> dict[str, Any]:
+    """The fields a client sets, apart from sku (the upsert key)."""
+    return {
+        "name": product.name,
+        "description": product.description,
+        "price": to_decimal128(product.price),
+        "category": product.category,
+        "tags": list(product.tags),
+        "is_active": product.is_active,
+    }
+
+
+def product_document(product: Product) -> dict[str, Any]:
+    return {
+        "_id": ObjectId(product.id),
+        "sku": product.sku,
+        **product_content(product),
+        "created_at": product.created_at,
+        "updated_at": product.updated_at,
+    }
+
+
+def document_product(doc: dict[str, Any]) -> Product:
+    return Product(
+        id=str(doc["_id"]),
+        sku=doc["sku"],
+        name=doc["name"],
+        price=from_decimal128(doc["price"]),
+        created_at=aware(doc["created_at"]),
+        updated_at=aware(doc["updated_at"]),
+        description=doc.get("description"),
+        category=doc.get("category"),
+        tags=tuple(doc.get("tags") or ()),
+        is_active=doc.get("is_active", True),
+    )
+
+
+def upsert_pipeline(product: Product) -> list[dict[str, Any]]:
+    """An update pipeline for UpdateOne({"sku": ...}, upsert=True): sets the content, keeps
+    created_at, and moves updated_at only when some content differs, so an unchanged product
+    does not count as modified. Every value is a $literal: no input is read as an operator
+    or a field path."""
+    content = {name: {"$literal": value} for name, value in product_content(product).items()}
+    unchanged = {"$and": [{"$eq": [f"${name}", value]} for name, value in content.items()]}
+    return [
+        {
+            "$set": {
+                **content,
+                "created_at": {"$ifNull": ["$created_at", {"$literal": product.created_at}]},
+                "updated_at": {
+                    "$cond": [unchanged, "$updated_at", {"$literal": product.updated_at}]
+                },
+            }
+        }
+    ]

@@ -6,6 +6,8 @@ from typing import Any
 
 import orjson
 
+from domain.money import from_cents, to_cents
+from domain.products import Product
 from domain.users import Address, Role, User
 
 USER_COLUMNS = (
@@ -77,4 +79,51 @@ def row_user(row: sqlite3.Row | tuple[Any, ...]) -> User:
         is_active=bool(is_active),
         tags=tuple(orjson.loads(tags)),
         address=Address(**orjson.loads(address)) if address is not None else None,
+    )
+
+
+PRODUCT_COLUMNS = (
+    "id, sku, name, description, price_cents, category, tags, is_active, created_at, updated_at"
+)
+
+
+def product_row(product: Product) -> tuple[Any, ...]:
+    return (
+        product.id,
+        product.sku,
+        product.name,
+        product.description,
+        to_cents(product.price),
+        product.category,
+        orjson.dumps(list(product.tags)).decode(),
+        int(product.is_active),
+        ts(product.created_at),
+        ts(product.updated_at),
+    )
+
+
+def row_product(row: sqlite3.Row | tuple[Any, ...]) -> Product:
+    (
+        id_,
+        sku,
+        name,
+        description,
+        price_cents,
+        category,
+        tags,
+        is_active,
+        created_at,
+        updated_at,
+    ) = row[:10]
+    return Product(
+        id=id_,
+        sku=sku,
+        name=name,
+        price=from_cents(price_cents),
+        created_at=from_ts(created_at),
+        updated_at=from_ts(updated_at),
+        description=description,
+        category=category,
+        tags=tuple(orjson.loads(tags)),
+        is_active=bool(is_active),
     )

@@ -1,0 +1,192 @@
+"""Products, stock and search in SQLite: reads inline, writes on the writer thread."""
+
+import sqlite3
+from collections.abc import Sequence
+
+import orjson
+
+from adapters.sqlite.db import SqliteDatabase, translated
+from adapters.sqlite.mapping import PRODUCT_COLUMNS, product_row, row_product
+from domain.errors import NotFoundError
+from domain.inventory import InsufficientStockError
+from domain.money import to_cents
+from domain.pagination import Page, PageRequest
+from domain.products import (
+    SEARCH_WEIGHTS,
+    BulkUpsertResult,
+    Product,
+    ProductFilter,
+    SearchHit,
+    search_terms,
+)
+
+_INSERT = f"INSERT INTO products ({PRODUCT_COLUMNS}) VALUES ({', '.join('?' * 10)})"
+_UPDATE = (
+    "UPDATE products SET sku = ?, name = ?, description = ?, price_cents = ?, category = ?,"
+    " tags = ?, is_active = ?, created_at = ?, updated_at = ? WHERE id = ?"
+)
+_GET = f"SELECT {PRODUCT_COLUMNS} FROM products WHERE id = ?"
+_GET_MANY = f"SELECT {PRODUCT_COLUMNS} FROM products WHERE id IN (SELECT value FROM json_each(?))"
+# an unchanged row is not touched (so it keeps updated_at and does not count as modified)
+_UPSERT = (
+    _INSERT + " ON CONFLICT (sku) DO UPDATE SET name = excluded.name,"
+    " description = excluded.description, price_cents = excluded.price_cents,"
+    " category = excluded.category, tags = excluded.tags, is_active = excluded.is_active,"
+    " updated_at = excluded.updated_at"
+    " WHERE (name, description, price_cents, category, tags, is_active) IS NOT"
+    " (excluded.name, excluded.description, excluded.price_cents, excluded.category,"
+    " excluded.tags, excluded.is_active)"
+)
+_MAX_PK = "SELECT coalesce(max(pk), 0) FROM products"
+_COUNT_NEWER = "SELECT count(*) FROM products WHERE pk > ?"
+_COLUMNS_P = ", ".join(f"p.{c.strip()}" for c in PRODUCT_COLUMNS.split(","))
+_BM25 = "bm25(products_fts, {name}.0, {tags}.0, {description}.0)".format(**SEARCH_WEIGHTS)
+_SEARCH = (
+    f"SELECT {_COLUMNS_P}, -{_BM25} AS score FROM products_fts"
+    " JOIN products p ON p.pk = products_fts.rowid"
+    f" WHERE products_fts MATCH ? ORDER BY {_BM25}, p.id LIMIT ? OFFSET ?"
+)
+
+
+def _where(where: ProductFilter) -> tuple[str, list[object]]:
+    clauses, params = [], []
+    if where.category is not None:
+        clauses.append("category = ?")
+        params.append(where.category)
+    if where.min_price is not None:
+        clauses.append("price_cents >= ?")
+        params.append(to_cents(where.min_price))
+    if where.max_price is not None:
+        clauses.append("price_cents <= ?")
+        params.append(to_cents(where.max_price))
+    if where.tag is not None:
+        clauses.append("pk IN (SELECT product_pk FROM product_tags WHERE tag = ?)")
+        params.append(where.tag)
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def fts_query(text: str) -> str:
+    """The words of `text` as quoted FTS5 strings joined by OR: user input is never syntax."""
+    return " OR ".join('"' + term.replace('"', '""') + '"' for term in search_terms(text))
+
+
+class SqliteProductRepository:
+    def __init__(self, db: SqliteDatabase) -> None:
+        self._db = db
+
+    async def add(self, product: Product) -> None:
+        row = product_row(product)
+        await self._db.write(lambda conn: conn.execute(_INSERT, row))
+
+    async def get(self, product_id: str) -> Product | None:
+        with translated():
+            row = self._db.reader.execute(_GET, (product_id,)).fetchone()
+        return row_product(row) if row is not None else None
+
+    async def get_many(self, product_ids: Sequence[str]) -> dict[str, Product]:
+        if not product_ids:
+            return {}
+        with translated():
+            rows = self._db.reader.execute(_GET_MANY, (orjson.dumps(list(product_ids)).decode(),))
+            products = [row_product(r) for r in rows.fetchall()]
+        return {p.id: p for p in products}
+
+    async def list(self, where: ProductFilter, page: PageRequest) -> Page[Product]:
+        clause, params = _where(where)
+        with self._db.snapshot() as conn:
+            (total,) = conn.execute(f"SELECT count(*) FROM products{clause}", params).fetchone()
+            rows = conn.execute(
+                f"SELECT {PRODUCT_COLUMNS} FROM products{clause}"
+                " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+                [*params, page.limit, page.skip],
+            ).fetchall()
+        return Page([row_product(r) for r in rows], total)
+
+    async def update(self, product: Product) -> None:
+        row = product_row(product)
+        values = (*row[1:], row[0])
+
+        def work(conn: sqlite3.Connection) -> None:
+            if conn.execute(_UPDATE, values).rowcount == 0:
+                raise NotFoundError(f"Product {product.id} not found")
+
+        await self._db.write(work)
+
+    async def delete(self, product_id: str) -> bool:
+        def work(conn: sqlite3.Connection) -> bool:
+            # inventory and product_tags rows go by ON DELETE CASCADE, the FTS row by trigger
+            return conn.execute("DELETE FROM products WHERE id = ?", (product_id,)).rowcount > 0
+
+        return await self._db.write(work)
+
+    async def upsert_many(self, products: Sequence[Product]) -> BulkUpsertResult:
+        rows = [product_row(p) for p in products]
+
+        def work(conn: sqlite3.Connection) -> BulkUpsertResult:
+            (max_pk,) = conn.execute(_MAX_PK).fetchone()
+            changed = conn.executemany(_UPSERT, rows).rowcount  # inserted + really updated
+            (upserted,) = conn.execute(_COUNT_NEWER, (max_pk,)).fetchone()
+            return BulkUpsertResult(len(rows) - upserted, changed - upserted, upserted)
+
+        return await self._db.write(work)
+
+
+_STOCK = "SELECT quantity FROM inventory WHERE product_id = ?"
+_PRODUCT_EXISTS = "SELECT 1 FROM products WHERE id = ?"
+_SET_STOCK = (
+    "INSERT INTO inventory (product_id, quantity) VALUES (?, ?)"
+    " ON CONFLICT (product_id) DO UPDATE SET quantity = excluded.quantity"
+)
+_ADJUST = (
+    "UPDATE inventory SET quantity = quantity + ?"
+    " WHERE product_id = ? AND quantity + ? >= 0 RETURNING quantity"
+)
+
+
+def _require_product(conn: sqlite3.Connection, product_id: str) -> None:
+    if conn.execute(_PRODUCT_EXISTS, (product_id,)).fetchone() is None:
+        raise NotFoundError(f"Product {product_id} not found")
+
+
+class SqliteInventoryRepository:
+    def __init__(self, db: SqliteDatabase) -> None:
+        self._db = db
+
+    async def get(self, product_id: str) -> int:
+        with translated():
+            row = self._db.reader.execute(_STOCK, (product_id,)).fetchone()
+        return row[0] if row is not None else 0
+
+    async def set(self, product_id: str, quantity: int) -> int:
+        def work(conn: sqlite3.Connection) -> int:
+            _require_product(conn, product_id)
+            conn.execute(_SET_STOCK, (product_id, quantity))
+            return quantity
+
+        return await self._db.write(work)
+
+    async def adjust(self, product_id: str, delta: int) -> int:
+        def work(conn: sqlite3.Connection) -> int:
+            rows = conn.execute(_ADJUST, (delta, product_id, delta)).fetchall()
+            if rows:
+                return rows[0][0]
+            if delta < 0 or conn.execute(_STOCK, (product_id,)).fetchone() is not None:
+                raise InsufficientStockError(product_id)
+            _require_product(conn, product_id)
+            conn.execute(_SET_STOCK, (product_id, delta))
+            return delta
+
+        return await self._db.write(work)
+
+
+class SqliteProductSearch:
+    def __init__(self, db: SqliteDatabase) -> None:
+        self._db = db
+
+    async def search(self, text: str, page: PageRequest) -> list[SearchHit]:
+        query = fts_query(text)
+        if not query:
+            return []
+        with translated():
+            rows = self._db.reader.execute(_SEARCH, (query, page.limit, page.skip)).fetchall()
+        return [SearchHit(row_product(r), r[10]) for r in rows]
