@@ -6,6 +6,11 @@ from dataclasses import dataclass
 from dependency_injector import containers, providers
 
 from adapters.clock import SystemClock
+from adapters.memory.orders import (
+    InMemoryIdempotencyRepository,
+    InMemoryOrderRepository,
+    InMemoryUnitOfWorkFactory,
+)
 from adapters.memory.products import (
     InMemoryInventoryRepository,
     InMemoryProductRepository,
@@ -13,6 +18,11 @@ from adapters.memory.products import (
 )
 from adapters.memory.state import InMemoryPing, InMemorySchema, open_memory_state
 from adapters.memory.users import InMemoryUserRepository
+from adapters.mongo.orders import (
+    MongoIdempotencyRepository,
+    MongoOrderRepository,
+    MongoUnitOfWorkFactory,
+)
 from adapters.mongo.products import (
     MongoInventoryRepository,
     MongoProductRepository,
@@ -22,6 +32,11 @@ from adapters.mongo.store import MongoPing, MongoSchema, open_client, open_store
 from adapters.mongo.users import MongoUserRepository
 from adapters.passwords import Argon2PasswordHasher
 from adapters.sqlite.db import SqlitePing, SqliteSchema, open_sqlite
+from adapters.sqlite.orders import (
+    SqliteIdempotencyRepository,
+    SqliteOrderRepository,
+    SqliteUnitOfWorkFactory,
+)
 from adapters.sqlite.products import (
     SqliteInventoryRepository,
     SqliteProductRepository,
@@ -30,6 +45,7 @@ from adapters.sqlite.products import (
 from adapters.sqlite.users import SqliteUserRepository
 from application.health import CheckHealth
 from application.inventory import AdjustStock, GetStock, SetStock
+from application.orders import ChangeOrderStatus, GetOrder, ListOrders, PlaceOrder
 from application.products import (
     BulkUpsertProducts,
     CreateProduct,
@@ -50,6 +66,9 @@ class MemoryStorage(containers.DeclarativeContainer):
     products = providers.Singleton(InMemoryProductRepository, state)
     inventory = providers.Singleton(InMemoryInventoryRepository, state)
     product_search = providers.Singleton(InMemoryProductSearch, state)
+    orders = providers.Singleton(InMemoryOrderRepository, state)
+    idempotency = providers.Singleton(InMemoryIdempotencyRepository, state)
+    uow = providers.Singleton(InMemoryUnitOfWorkFactory, state)
     ping = providers.Singleton(InMemoryPing)
     schema = providers.Singleton(InMemorySchema)
 
@@ -66,6 +85,9 @@ class SqliteStorage(containers.DeclarativeContainer):
     products = providers.Singleton(SqliteProductRepository, db)
     inventory = providers.Singleton(SqliteInventoryRepository, db)
     product_search = providers.Singleton(SqliteProductSearch, db)
+    orders = providers.Singleton(SqliteOrderRepository, db)
+    idempotency = providers.Singleton(SqliteIdempotencyRepository, db)
+    uow = providers.Singleton(SqliteUnitOfWorkFactory, db)
     ping = providers.Singleton(SqlitePing, db)
     schema = providers.Singleton(SqliteSchema, db)
 
@@ -90,6 +112,9 @@ class MongoStorage(containers.DeclarativeContainer):
     products = providers.Singleton(MongoProductRepository, store)
     inventory = providers.Singleton(MongoInventoryRepository, store)
     product_search = providers.Singleton(MongoProductSearch, store)
+    orders = providers.Singleton(MongoOrderRepository, store)
+    idempotency = providers.Singleton(MongoIdempotencyRepository, store)
+    uow = providers.Singleton(MongoUnitOfWorkFactory, store)
     ping = providers.Singleton(MongoPing, store)
     schema = providers.Singleton(MongoSchema, store)
 
@@ -121,6 +146,10 @@ class Services:
     get_stock: GetStock
     set_stock: SetStock
     adjust_stock: AdjustStock
+    place_order: PlaceOrder
+    get_order: GetOrder
+    list_orders: ListOrders
+    change_order_status: ChangeOrderStatus
 
 
 class Container(containers.DeclarativeContainer):
@@ -152,6 +181,20 @@ class Container(containers.DeclarativeContainer):
         get_stock=providers.Singleton(GetStock, storage.products, storage.inventory),
         set_stock=providers.Singleton(SetStock, storage.products, storage.inventory),
         adjust_stock=providers.Singleton(AdjustStock, storage.products, storage.inventory),
+        place_order=providers.Singleton(
+            PlaceOrder,
+            storage.users,
+            storage.products,
+            storage.orders,
+            storage.idempotency,
+            storage.uow,
+            clock,
+        ),
+        get_order=providers.Singleton(GetOrder, storage.orders),
+        list_orders=providers.Singleton(ListOrders, storage.orders),
+        change_order_status=providers.Singleton(
+            ChangeOrderStatus, storage.orders, storage.uow, clock
+        ),
     )
 
 

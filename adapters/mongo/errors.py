@@ -40,8 +40,10 @@ def translate(exc: errors.PyMongoError) -> DomainError | None:
         if write_errors and write_errors[0].get("code") == 11000:
             return DuplicateError(duplicate_field(exc))
         return None
-    if isinstance(exc, errors.OperationFailure) and exc.code == _ILLEGAL_OPERATION and (
-        "Transaction numbers" in str(exc) or "replica set" in str(exc)
+    if (
+        isinstance(exc, errors.OperationFailure)
+        and exc.code == _ILLEGAL_OPERATION
+        and ("Transaction numbers" in str(exc) or "replica set" in str(exc))
     ):
         return UnavailableError(NEEDS_REPLICA_SET)
     if isinstance(exc, errors.ServerSelectionTimeoutError):

@@ -44,10 +44,14 @@ INDEXES: dict[str, list[IndexModel]] = {
 
 
 INDEXES["orders"] = [
-    IndexModel([("user_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
-               name="user_created"),
-    IndexModel([("status", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
-               name="status_created"),
+    IndexModel(
+        [("user_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
+        name="user_created",
+    ),
+    IndexModel(
+        [("status", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
+        name="status_created",
+    ),
     IndexModel([("created_at", DESCENDING), ("_id", DESCENDING)], name="created"),
 ]
 # a record expires after 24 hours; reads also ignore expired ones (the TTL monitor is lazy)

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from entrypoints.container import Container, build_container, start, stop
-from entrypoints.http import errors, health, users
+from entrypoints.http import errors, health, orders, users
 from entrypoints.settings import Settings
 
 
@@ -34,4 +34,5 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     errors.install(app)
     app.include_router(health.router)
     app.include_router(users.router)
+    app.include_router(orders.router)
     return app
