@@ -8,6 +8,8 @@ from fastapi import FastAPI
 
 from entrypoints.container import Container, build_container, start, stop
 from entrypoints.http import errors, health, orders, users
+from entrypoints.http import inventory as inventory_routes
+from entrypoints.http import products as product_routes
 from entrypoints.settings import Settings
 
 
@@ -34,5 +36,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     errors.install(app)
     app.include_router(health.router)
     app.include_router(users.router)
+    app.include_router(product_routes.router)
+    app.include_router(inventory_routes.router)
     app.include_router(orders.router)
     return app

@@ -1,0 +1,102 @@
+"""The products resource: CRUD, search and bulk upsert."""
+
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from application.products import UpdateProductCommand
+from domain.money import MAX_AMOUNT
+from domain.pagination import PageRequest
+from domain.products import ProductFilter
+from entrypoints.http.deps import ServicesDep
+from entrypoints.http.errors import error_responses
+from entrypoints.http.schemas.products import (
+    BulkUpsertIn,
+    BulkUpsertOut,
+    ProductCreate,
+    ProductOut,
+    ProductUpdate,
+    SearchHitOut,
+)
+
+router = APIRouter(prefix="/api/products", tags=["products"])
+_STORE_ERRORS = (503, 504)
+PriceQuery = Annotated[Decimal | None, Query(ge=0, le=MAX_AMOUNT, decimal_places=2)]
+
+
+@router.post(
+    "/",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ProductOut,
+    responses=error_responses(409, 422, *_STORE_ERRORS),
+)
+async def create_product(body: ProductCreate, services: ServicesDep):
+    return await services.create_product.execute(body.to_command())
+
+
+@router.get("/", response_model=list[ProductOut], responses=error_responses(*_STORE_ERRORS))
+async def list_products(
+    response: Response,
+    services: ServicesDep,
+    skip: int = Query(0, ge=0),
+    limit: int = Query(100, ge=1, le=1000),
+    category: str | None = Query(None, min_length=1, max_length=100),
+    min_price: PriceQuery = None,
+    max_price: PriceQuery = None,
+    tag: str | None = Query(None, min_length=1, max_length=50),
+):
+    where = ProductFilter(category=category, min_price=min_price, max_price=max_price, tag=tag)
+    page = await services.list_products.execute(where, PageRequest(skip, limit))
+    response.headers["X-Total-Count"] = str(page.total)
+    return page.items
+
+
+@router.get("/search", response_model=list[SearchHitOut], responses=error_responses(*_STORE_ERRORS))
+async def search_products(
+    services: ServicesDep,
+    q: str = Query(min_length=1, max_length=200, description="words; any may match"),
+    skip: int = Query(0, ge=0),
+    limit: int = Query(20, ge=1, le=100),
+):
+    hits = await services.search_products.execute(q, PageRequest(skip, limit))
+    return [SearchHitOut.of(hit) for hit in hits]
+
+
+@router.post(
+    "/bulk",
+    response_model=BulkUpsertOut,
+    responses=error_responses(422, *_STORE_ERRORS),
+    summary="Upsert up to 10,000 products by sku in one round trip",
+)
+async def bulk_upsert_products(body: BulkUpsertIn, services: ServicesDep):
+    """All items are validated first: any invalid item is a 422 naming its index, and then
+    nothing is written. Unchanged products are matched but not modified."""
+    commands = [item.to_command() for item in body.products]
+    return await services.bulk_upsert_products.execute(commands)
+
+
+@router.get(
+    "/{product_id}", response_model=ProductOut, responses=error_responses(404, *_STORE_ERRORS)
+)
+async def get_product(product_id: str, services: ServicesDep):
+    return await services.get_product.execute(product_id)
+
+
+@router.patch(
+    "/{product_id}",
+    response_model=ProductOut,
+    responses=error_responses(404, 409, 422, *_STORE_ERRORS),
+)
+async def update_product(product_id: str, body: ProductUpdate, services: ServicesDep):
+    return await services.update_product.execute(UpdateProductCommand(product_id, body.changes()))
+
+
+@router.delete(
+    "/{product_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=error_responses(404, *_STORE_ERRORS),
+)
+async def delete_product(product_id: str, services: ServicesDep) -> None:
+    await services.delete_product.execute(product_id)

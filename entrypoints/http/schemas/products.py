@@ -1,0 +1,133 @@
+"""Products and inventory over HTTP: request and response bodies."""
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from application.products import BULK_MAX, CreateProductCommand
+from domain.inventory import MAX_QUANTITY
+from domain.products import (
+    CATEGORY_MAX,
+    DESCRIPTION_MAX,
+    NAME_MAX,
+    TAG_MAX,
+    TAGS_MAX,
+    Product,
+    SearchHit,
+)
+from entrypoints.http.schemas.money import Price
+
+_STRICT = ConfigDict(extra="forbid")
+Sku = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$", examples=["SKU-1001"])]
+Name = Annotated[str, Field(min_length=1, max_length=NAME_MAX)]
+Description = Annotated[str, Field(max_length=DESCRIPTION_MAX)]
+Category = Annotated[str, Field(min_length=1, max_length=CATEGORY_MAX)]
+Tag = Annotated[str, Field(min_length=1, max_length=TAG_MAX)]
+
+
+class ProductCreate(BaseModel):
+    model_config = _STRICT
+
+    sku: Sku
+    name: Name
+    price: Price
+    description: Description | None = None
+    category: Category | None = None
+    tags: list[Tag] = Field(default_factory=list, max_length=TAGS_MAX)
+    is_active: bool = True
+
+    def to_command(self) -> CreateProductCommand:
+        return CreateProductCommand(
+            sku=self.sku,
+            name=self.name,
+            price=self.price,
+            description=self.description,
+            category=self.category,
+            tags=tuple(self.tags),
+            is_active=self.is_active,
+        )
+
+
+class ProductUpdate(BaseModel):
+    """Only the fields sent change; null clears `description` or `category`."""
+
+    model_config = _STRICT
+
+    sku: Sku | None = None
+    name: Name | None = None
+    price: Price | None = None
+    description: Description | None = None
+    category: Category | None = None
+    tags: list[Tag] | None = Field(None, max_length=TAGS_MAX)
+    is_active: bool | None = None
+
+    def changes(self) -> dict:
+        return {name: getattr(self, name) for name in self.model_fields_set}
+
+
+class ProductOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True, populate_by_name=True)
+
+    id: str = Field(serialization_alias="_id")
+    sku: str
+    name: str
+    description: str | None
+    price: Price
+    category: str | None
+    tags: list[str]
+    is_active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class SearchHitOut(ProductOut):
+    score: float = Field(description="relevance, higher is better; compare within one search")
+
+    @classmethod
+    def of(cls, hit: SearchHit) -> "SearchHitOut":
+        p: Product = hit.product
+        return cls(
+            id=p.id,
+            sku=p.sku,
+            name=p.name,
+            description=p.description,
+            price=p.price,
+            category=p.category,
+            tags=list(p.tags),
+            is_active=p.is_active,
+            created_at=p.created_at,
+            updated_at=p.updated_at,
+            score=hit.score,
+        )
+
+
+class BulkUpsertIn(BaseModel):
+    model_config = _STRICT
+
+    products: list[ProductCreate] = Field(max_length=BULK_MAX)
+
+
+class BulkUpsertOut(BaseModel):
+    matched: int = Field(description="items whose sku already existed")
+    modified: int = Field(description="of those, the ones that changed")
+    upserted: int = Field(description="items inserted as new products")
+
+
+class StockOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    product_id: str
+    quantity: int
+
+
+class StockSet(BaseModel):
+    model_config = _STRICT
+
+    quantity: int = Field(ge=0, le=MAX_QUANTITY, strict=True)
+
+
+class StockAdjust(BaseModel):
+    model_config = _STRICT
+
+    delta: int = Field(ge=-MAX_QUANTITY, le=MAX_QUANTITY, strict=True)
