@@ -1,9 +1,10 @@
 """The ports: what the core needs from the outside world, as Protocols."""
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
+from domain.analytics import DailyRegistrations, RoleCount
 from domain.orders import IdempotencyRecord, Order, OrderFilter, OrderStatus
 from domain.pagination import Page, PageRequest
 from domain.products import BulkUpsertResult, Product, ProductFilter, SearchHit
@@ -26,6 +27,12 @@ class UserRepository(Protocol):
 
     async def delete(self, user_id: str) -> bool:
         """True when a user was deleted, False when there was none."""
+
+    async def delete_inactive_before(self, cutoff: datetime) -> int:
+        """Maintenance purge: delete every user with is_active false and updated_at < cutoff
+        (strictly; one delete_many / one DELETE statement) and return how many were deleted.
+        It lives here, not in a maintenance port, because it is a user deletion like `delete`.
+        """
 
 
 class ProductRepository(Protocol):
@@ -167,3 +174,17 @@ class Clock(Protocol):
     """`now` is an aware UTC datetime truncated to milliseconds (what every store keeps)."""
 
     def now(self) -> datetime: ...
+
+
+class AnalyticsReader(Protocol):
+    """Reports computed inside the store (aggregation pipelines, SQL GROUP BY), never by
+    loading a whole collection into the process; each answer is already sorted."""
+
+    async def users_by_role(self) -> list[RoleCount]:
+        """One row per role that has users, by total_users descending, then role name."""
+
+    async def registrations(self, start: date, end: date) -> list[DailyRegistrations]:
+        """Users created per UTC day, start and end included, by day; days with none omitted.
+
+        The caller checks the range (start <= end, at most 366 days).
+        """

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from dependency_injector import containers, providers
 
 from adapters.clock import SystemClock
+from adapters.memory.analytics import InMemoryAnalyticsReader
 from adapters.memory.orders import (
     InMemoryIdempotencyRepository,
     InMemoryOrderRepository,
@@ -18,6 +19,7 @@ from adapters.memory.products import (
 )
 from adapters.memory.state import InMemoryPing, InMemorySchema, open_memory_state
 from adapters.memory.users import InMemoryUserRepository
+from adapters.mongo.analytics import MongoAnalyticsReader
 from adapters.mongo.orders import (
     MongoIdempotencyRepository,
     MongoOrderRepository,
@@ -31,6 +33,7 @@ from adapters.mongo.products import (
 from adapters.mongo.store import MongoPing, MongoSchema, open_client, open_store
 from adapters.mongo.users import MongoUserRepository
 from adapters.passwords import Argon2PasswordHasher
+from adapters.sqlite.analytics import SqliteAnalyticsReader
 from adapters.sqlite.db import SqlitePing, SqliteSchema, open_sqlite
 from adapters.sqlite.orders import (
     SqliteIdempotencyRepository,
@@ -43,8 +46,10 @@ from adapters.sqlite.products import (
     SqliteProductSearch,
 )
 from adapters.sqlite.users import SqliteUserRepository
+from application.analytics import ReportRegistrations, ReportUsersByRole
 from application.health import CheckHealth
 from application.inventory import AdjustStock, GetStock, SetStock
+from application.maintenance import PurgeInactiveUsers
 from application.orders import ChangeOrderStatus, GetOrder, ListOrders, PlaceOrder
 from application.products import (
     BulkUpsertProducts,
@@ -71,6 +76,7 @@ class MemoryStorage(containers.DeclarativeContainer):
     uow = providers.Singleton(InMemoryUnitOfWorkFactory, state)
     ping = providers.Singleton(InMemoryPing)
     schema = providers.Singleton(InMemorySchema)
+    analytics = providers.Singleton(InMemoryAnalyticsReader, state)
 
 
 class SqliteStorage(containers.DeclarativeContainer):
@@ -90,6 +96,7 @@ class SqliteStorage(containers.DeclarativeContainer):
     uow = providers.Singleton(SqliteUnitOfWorkFactory, db)
     ping = providers.Singleton(SqlitePing, db)
     schema = providers.Singleton(SqliteSchema, db)
+    analytics = providers.Singleton(SqliteAnalyticsReader, db)
 
 
 class MongoStorage(containers.DeclarativeContainer):
@@ -117,6 +124,7 @@ class MongoStorage(containers.DeclarativeContainer):
     uow = providers.Singleton(MongoUnitOfWorkFactory, store)
     ping = providers.Singleton(MongoPing, store)
     schema = providers.Singleton(MongoSchema, store)
+    analytics = providers.Singleton(MongoAnalyticsReader, store)
 
 
 STORAGES: dict[Backend, type[containers.DeclarativeContainer]] = {
@@ -150,6 +158,9 @@ class Services:
     get_order: GetOrder
     list_orders: ListOrders
     change_order_status: ChangeOrderStatus
+    users_by_role: ReportUsersByRole
+    registrations: ReportRegistrations
+    purge_inactive_users: PurgeInactiveUsers
 
 
 class Container(containers.DeclarativeContainer):
@@ -195,6 +206,9 @@ class Container(containers.DeclarativeContainer):
         change_order_status=providers.Singleton(
             ChangeOrderStatus, storage.orders, storage.uow, clock
         ),
+        users_by_role=providers.Singleton(ReportUsersByRole, storage.analytics),
+        registrations=providers.Singleton(ReportRegistrations, storage.analytics),
+        purge_inactive_users=providers.Singleton(PurgeInactiveUsers, storage.users, clock),
     )
 
 

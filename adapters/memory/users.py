@@ -1,6 +1,7 @@
 """Users in a dict, with unique indexes kept beside it."""
 
 import heapq
+from datetime import datetime
 
 from adapters.memory.state import MemoryState
 from domain.errors import DuplicateError, NotFoundError
@@ -61,3 +62,13 @@ class InMemoryUserRepository:
         for name, index in self._index.items():
             del index[getattr(user, name)]
         return True
+
+    async def delete_inactive_before(self, cutoff: datetime) -> int:
+        doomed = [
+            user_id
+            for user_id, user in self._users.items()
+            if not user.is_active and user.updated_at < cutoff
+        ]
+        for user_id in doomed:
+            await self.delete(user_id)
+        return len(doomed)

@@ -21,6 +21,14 @@ INDEXES: dict[str, list[IndexModel]] = {
             name="active_role_created",
         ),
         IndexModel([("created_at", DESCENDING), ("_id", DESCENDING)], name="created"),
+        # analytics: users by role walks this index as a covered scan ($sort on role first)
+        IndexModel([("role", ASCENDING), ("is_active", ASCENDING)], name="role_active"),
+        # maintenance: the purge of inactive users; partial, so it only holds inactive users
+        IndexModel(
+            [("is_active", ASCENDING), ("updated_at", ASCENDING)],
+            name="inactive_updated",
+            partialFilterExpression={"is_active": False},
+        ),
     ],
     "products": [
         IndexModel([("sku", ASCENDING)], name="sku_unique", unique=True),

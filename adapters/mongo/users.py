@@ -1,6 +1,7 @@
 """Users in MongoDB."""
 
 import asyncio
+from datetime import datetime
 from typing import Any
 
 from adapters.mongo.errors import translated
@@ -60,3 +61,9 @@ class MongoUserRepository:
             return False
         result = await self._users.delete_one({"_id": oid})
         return result.deleted_count > 0
+
+    @translated
+    async def delete_inactive_before(self, cutoff: datetime) -> int:
+        """One delete_many; `is_active: false` in the filter makes the partial index apply."""
+        result = await self._users.delete_many({"is_active": False, "updated_at": {"$lt": cutoff}})
+        return result.deleted_count

@@ -118,6 +118,19 @@ MIGRATIONS: list[tuple[int, str]] = [
         ) WITHOUT ROWID;
         """,
     ),
+    (
+        4,
+        """
+        -- analytics and maintenance (issue 5)
+        -- users by role: GROUP BY role walks this covering index in order
+        CREATE INDEX users_role_active ON users (role, is_active);
+        -- registrations per UTC day: the date prefix of the fixed-width ISO text, covering
+        CREATE INDEX users_created_day ON users (substr(created_at, 1, 10), created_at);
+        -- the purge of inactive users; partial (inactive users only); is_active leads so that
+        -- the planner prefers it to users_active_role_created even without ANALYZE statistics
+        CREATE INDEX users_inactive_updated ON users (is_active, updated_at) WHERE is_active = 0;
+        """,
+    ),
 ]
 
 

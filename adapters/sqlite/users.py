@@ -1,7 +1,9 @@
 """Users in SQLite: reads inline, writes on the writer thread."""
 
+from datetime import datetime
+
 from adapters.sqlite.db import SqliteDatabase, translated
-from adapters.sqlite.mapping import USER_COLUMNS, row_user, user_row
+from adapters.sqlite.mapping import USER_COLUMNS, row_user, ts, user_row
 from domain.errors import NotFoundError
 from domain.pagination import Page, PageRequest
 from domain.users import User, UserFilter
@@ -12,6 +14,8 @@ _UPDATE = (
     " tags = ?, address = ?, password_hash = ?, created_at = ?, updated_at = ? WHERE id = ?"
 )
 _GET = f"SELECT {USER_COLUMNS} FROM users WHERE id = ?"
+# `is_active = 0` is a literal so the partial index users_inactive_updated applies
+PURGE_INACTIVE = "DELETE FROM users WHERE is_active = 0 AND updated_at < ?"
 
 
 def _where(where: UserFilter) -> tuple[str, list[object]]:
@@ -64,3 +68,7 @@ class SqliteUserRepository:
             return conn.execute("DELETE FROM users WHERE id = ?", (user_id,)).rowcount > 0
 
         return await self._db.write(work)
+
+    async def delete_inactive_before(self, cutoff: datetime) -> int:
+        bound = (ts(cutoff),)
+        return await self._db.write(lambda conn: conn.execute(PURGE_INACTIVE, bound).rowcount)

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from entrypoints.container import Container, build_container, start, stop
-from entrypoints.http import errors, health, orders, users
+from entrypoints.http import admin, analytics, errors, health, orders, users
 from entrypoints.http import inventory as inventory_routes
 from entrypoints.http import products as product_routes
 from entrypoints.settings import Settings
@@ -39,4 +39,6 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.include_router(product_routes.router)
     app.include_router(inventory_routes.router)
     app.include_router(orders.router)
+    app.include_router(analytics.router)
+    app.include_router(admin.router)
     return app

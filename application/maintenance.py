@@ -1,0 +1,26 @@
+"""Maintenance use cases."""
+
+from datetime import UTC, datetime, timedelta
+
+from application.ports import Clock, UserRepository
+from domain.errors import ValidationError
+
+_OLDEST = datetime.min.replace(tzinfo=UTC)
+
+
+class PurgeInactiveUsers:
+    """Delete users inactive and unchanged for more than `days` days (>= 1); returns how many.
+
+    A user whose updated_at is exactly `days` days ago is kept. Their orders are kept too.
+    """
+
+    def __init__(self, users: UserRepository, clock: Clock) -> None:
+        self._users, self._clock = users, clock
+
+    async def execute(self, days: int) -> int:
+        if days < 1:
+            raise ValidationError("days must be >= 1")
+        now = self._clock.now()
+        if days > (now - _OLDEST).days:
+            return 0  # a cutoff before year 1: nothing can be that old
+        return await self._users.delete_inactive_before(now - timedelta(days=days))
