@@ -5,6 +5,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from domain.analytics import DailyRegistrations, RoleCount
+from domain.orders import IdempotencyRecord, Order, OrderFilter, OrderStatus
 from domain.pagination import Page, PageRequest
 from domain.products import BulkUpsertResult, Product, ProductFilter, SearchHit
 from domain.users import User, UserFilter
@@ -80,6 +81,79 @@ class ProductSearch(Protocol):
     async def search(self, text: str, page: PageRequest) -> list[SearchHit]:
         """Products matching any word of `text`, best first (score desc, then id asc); a text
         with no words is an empty list, and no input is ever read as query syntax."""
+
+
+class OrderRepository(Protocol):
+    """Placed orders, the read side; every write goes through a UnitOfWork."""
+
+    async def get(self, order_id: str) -> Order | None:
+        """The order, or None when missing (also for an id that is not 24 hex digits)."""
+
+    async def list(self, where: OrderFilter, page: PageRequest) -> Page[Order]:
+        """Matching orders newest first (created_at, then id, descending) and their total."""
+
+
+class IdempotencyRepository(Protocol):
+    """Idempotency records, the read side."""
+
+    async def find(self, key: str, not_before: datetime) -> IdempotencyRecord | None:
+        """The record under `key` created at or after `not_before` (older ones have expired)."""
+
+
+class StockWriter(Protocol):
+    """Stock changes inside a unit of work."""
+
+    def reserve(self, product_id: str, quantity: int) -> None:
+        """Take `quantity` if at least that much is in stock (a conditional decrement), else
+        InsufficientStockError naming the product, at commit at the latest."""
+
+    def release(self, product_id: str, quantity: int) -> None:
+        """Give `quantity` back (a product deleted since is skipped)."""
+
+
+class OrderWriter(Protocol):
+    """Order writes inside a unit of work."""
+
+    def add(self, order: Order) -> None:
+        """Insert the order; DuplicateError at commit at the latest when its id is taken."""
+
+    def update(self, order: Order, expected_status: OrderStatus) -> None:
+        """Replace the order if it is still in `expected_status`, else ConcurrentChangeError
+        (NotFoundError when it is gone) at commit at the latest."""
+
+
+class IdempotencyWriter(Protocol):
+    """Idempotency writes inside a unit of work."""
+
+    def add(self, record: IdempotencyRecord, expired_before: datetime) -> None:
+        """Store the record; a record under the same key created before `expired_before` is
+        replaced, a newer one is DuplicateError("idempotency_key") at commit at the latest."""
+
+
+class UnitOfWork(Protocol):
+    """One atomic unit: `async with uow: ...; await uow.commit()`.
+
+    Writes are recorded, then applied together by `commit`, all or nothing (a store
+    transaction); leaving the block without committing, or by an exception, applies nothing.
+    A write's conflict (stock, duplicate, concurrent change) is raised by `commit` at the
+    latest, and then nothing of the unit was applied.
+    """
+
+    stock: StockWriter
+    orders: OrderWriter
+    idempotency: IdempotencyWriter
+
+    async def __aenter__(self) -> "UnitOfWork": ...
+
+    async def __aexit__(self, *exc_info: object) -> None: ...
+
+    async def commit(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    """A new, empty unit of work per call (cheap: no I/O until commit)."""
+
+    def __call__(self) -> UnitOfWork: ...
 
 
 class StoragePing(Protocol):

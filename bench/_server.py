@@ -80,28 +80,37 @@ def _ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 
 
+def wrk_script(url: str, script: str, seconds: int, connections: int, allow_non_2xx=False):
+    """Run wrk with a Lua `script`; throughput, p50/p99 latency and non-2xx answers."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
+        file.write(script)
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", file.name, url],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    os.unlink(file.name)
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if non_2xx and not allow_non_2xx:
+        raise RuntimeError(f"non-2xx answers while benchmarking {url}:\n{out}")
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50_ms": _ms(re.search(r"50%\s+(\S+)", out).group(1)),
+        "p99_ms": _ms(re.search(r"99%\s+(\S+)", out).group(1)),
+        "requests": requests,
+        "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+    }
+
+
 def wrk(url: str, paths: list[str], seconds: int, connections: int) -> dict[str, float]:
     """Throughput and p50/p99 latency from wrk, requesting `paths` round-robin."""
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        listed = ",".join(f'"{p}"' for p in paths)
-        script.write(
-            f"local paths = {{{listed}}}\nlocal i = 0\n"
-            "request = function()\n  i = i % #paths + 1\n"
-            "  return wrk.format('GET', paths[i])\nend\n"
-        )
-    out = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script.name, url],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    os.unlink(script.name)
-    if "Non-2xx" in out:
-        raise RuntimeError(f"non-2xx answers while benchmarking {url}:\n{out}")
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))
-    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))
-    return {"rps": rps, "p50_ms": p50, "p99_ms": p99}
+    listed = ",".join(f'"{p}"' for p in paths)
+    script = (
+        f"local paths = {{{listed}}}\nlocal i = 0\n"
+        "request = function()\n  i = i % #paths + 1\n"
+        "  return wrk.format('GET', paths[i])\nend\n"
+    )
+    return wrk_script(url, script, seconds, connections)
 
 
 async def _httpx_load(url: str, paths: list[str], seconds: int, connections: int):

@@ -1,6 +1,8 @@
-"""The yardstick: a bare FastAPI route returning a constant pre-encoded JSON body."""
+"""Yardsticks: a bare FastAPI route with a constant body, and a parse-only order route."""
 
 from fastapi import FastAPI, Response
+
+from entrypoints.http.schemas.orders import OrderCreate
 
 app = FastAPI()
 BODY = b'{"_id":"0123456789abcdef01234567","email":"user@example.com","username":"user"}'
@@ -14,3 +16,9 @@ async def constant() -> Response:
 @app.get("/health/ready")
 async def ready() -> Response:
     return Response(b'{"status":"ready"}', media_type="application/json")
+
+
+@app.post("/api/orders/", status_code=201)
+async def parse_only(body: OrderCreate) -> Response:
+    """Validates the same body as the real route, stores nothing."""
+    return Response(b'{"status":"pending"}', status_code=201, media_type="application/json")

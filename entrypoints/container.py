@@ -7,6 +7,11 @@ from dependency_injector import containers, providers
 
 from adapters.clock import SystemClock
 from adapters.memory.analytics import InMemoryAnalyticsReader
+from adapters.memory.orders import (
+    InMemoryIdempotencyRepository,
+    InMemoryOrderRepository,
+    InMemoryUnitOfWorkFactory,
+)
 from adapters.memory.products import (
     InMemoryInventoryRepository,
     InMemoryProductRepository,
@@ -15,6 +20,11 @@ from adapters.memory.products import (
 from adapters.memory.state import InMemoryPing, InMemorySchema, open_memory_state
 from adapters.memory.users import InMemoryUserRepository
 from adapters.mongo.analytics import MongoAnalyticsReader
+from adapters.mongo.orders import (
+    MongoIdempotencyRepository,
+    MongoOrderRepository,
+    MongoUnitOfWorkFactory,
+)
 from adapters.mongo.products import (
     MongoInventoryRepository,
     MongoProductRepository,
@@ -25,6 +35,11 @@ from adapters.mongo.users import MongoUserRepository
 from adapters.passwords import Argon2PasswordHasher
 from adapters.sqlite.analytics import SqliteAnalyticsReader
 from adapters.sqlite.db import SqlitePing, SqliteSchema, open_sqlite
+from adapters.sqlite.orders import (
+    SqliteIdempotencyRepository,
+    SqliteOrderRepository,
+    SqliteUnitOfWorkFactory,
+)
 from adapters.sqlite.products import (
     SqliteInventoryRepository,
     SqliteProductRepository,
@@ -35,6 +50,7 @@ from application.analytics import ReportRegistrations, ReportUsersByRole
 from application.health import CheckHealth
 from application.inventory import AdjustStock, GetStock, SetStock
 from application.maintenance import PurgeInactiveUsers
+from application.orders import ChangeOrderStatus, GetOrder, ListOrders, PlaceOrder
 from application.products import (
     BulkUpsertProducts,
     CreateProduct,
@@ -55,6 +71,9 @@ class MemoryStorage(containers.DeclarativeContainer):
     products = providers.Singleton(InMemoryProductRepository, state)
     inventory = providers.Singleton(InMemoryInventoryRepository, state)
     product_search = providers.Singleton(InMemoryProductSearch, state)
+    orders = providers.Singleton(InMemoryOrderRepository, state)
+    idempotency = providers.Singleton(InMemoryIdempotencyRepository, state)
+    uow = providers.Singleton(InMemoryUnitOfWorkFactory, state)
     ping = providers.Singleton(InMemoryPing)
     schema = providers.Singleton(InMemorySchema)
     analytics = providers.Singleton(InMemoryAnalyticsReader, state)
@@ -72,6 +91,9 @@ class SqliteStorage(containers.DeclarativeContainer):
     products = providers.Singleton(SqliteProductRepository, db)
     inventory = providers.Singleton(SqliteInventoryRepository, db)
     product_search = providers.Singleton(SqliteProductSearch, db)
+    orders = providers.Singleton(SqliteOrderRepository, db)
+    idempotency = providers.Singleton(SqliteIdempotencyRepository, db)
+    uow = providers.Singleton(SqliteUnitOfWorkFactory, db)
     ping = providers.Singleton(SqlitePing, db)
     schema = providers.Singleton(SqliteSchema, db)
     analytics = providers.Singleton(SqliteAnalyticsReader, db)
@@ -97,6 +119,9 @@ class MongoStorage(containers.DeclarativeContainer):
     products = providers.Singleton(MongoProductRepository, store)
     inventory = providers.Singleton(MongoInventoryRepository, store)
     product_search = providers.Singleton(MongoProductSearch, store)
+    orders = providers.Singleton(MongoOrderRepository, store)
+    idempotency = providers.Singleton(MongoIdempotencyRepository, store)
+    uow = providers.Singleton(MongoUnitOfWorkFactory, store)
     ping = providers.Singleton(MongoPing, store)
     schema = providers.Singleton(MongoSchema, store)
     analytics = providers.Singleton(MongoAnalyticsReader, store)
@@ -119,9 +144,6 @@ class Services:
     update_user: UpdateUser
     delete_user: DeleteUser
     check_health: CheckHealth
-    users_by_role: ReportUsersByRole
-    registrations: ReportRegistrations
-    purge_inactive_users: PurgeInactiveUsers
     create_product: CreateProduct
     get_product: GetProduct
     list_products: ListProducts
@@ -132,6 +154,13 @@ class Services:
     get_stock: GetStock
     set_stock: SetStock
     adjust_stock: AdjustStock
+    place_order: PlaceOrder
+    get_order: GetOrder
+    list_orders: ListOrders
+    change_order_status: ChangeOrderStatus
+    users_by_role: ReportUsersByRole
+    registrations: ReportRegistrations
+    purge_inactive_users: PurgeInactiveUsers
 
 
 class Container(containers.DeclarativeContainer):
@@ -153,9 +182,6 @@ class Container(containers.DeclarativeContainer):
         update_user=providers.Singleton(UpdateUser, storage.users, hasher, clock),
         delete_user=providers.Singleton(DeleteUser, storage.users),
         check_health=providers.Singleton(CheckHealth, storage.ping, clock),
-        users_by_role=providers.Singleton(ReportUsersByRole, storage.analytics),
-        registrations=providers.Singleton(ReportRegistrations, storage.analytics),
-        purge_inactive_users=providers.Singleton(PurgeInactiveUsers, storage.users, clock),
         create_product=providers.Singleton(CreateProduct, storage.products, clock),
         get_product=providers.Singleton(GetProduct, storage.products),
         list_products=providers.Singleton(ListProducts, storage.products),
@@ -166,6 +192,23 @@ class Container(containers.DeclarativeContainer):
         get_stock=providers.Singleton(GetStock, storage.products, storage.inventory),
         set_stock=providers.Singleton(SetStock, storage.products, storage.inventory),
         adjust_stock=providers.Singleton(AdjustStock, storage.products, storage.inventory),
+        place_order=providers.Singleton(
+            PlaceOrder,
+            storage.users,
+            storage.products,
+            storage.orders,
+            storage.idempotency,
+            storage.uow,
+            clock,
+        ),
+        get_order=providers.Singleton(GetOrder, storage.orders),
+        list_orders=providers.Singleton(ListOrders, storage.orders),
+        change_order_status=providers.Singleton(
+            ChangeOrderStatus, storage.orders, storage.uow, clock
+        ),
+        users_by_role=providers.Singleton(ReportUsersByRole, storage.analytics),
+        registrations=providers.Singleton(ReportRegistrations, storage.analytics),
+        purge_inactive_users=providers.Singleton(PurgeInactiveUsers, storage.users, clock),
     )
 
 

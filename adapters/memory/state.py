@@ -1,8 +1,10 @@
 """The in-process store every in-memory repository shares."""
 
+import asyncio
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from domain.orders import IdempotencyRecord, Order
 from domain.products import Product
 from domain.users import User
 
@@ -16,6 +18,9 @@ class MemoryState:
     )
     products: dict[str, Product] = field(default_factory=dict)
     inventory: dict[str, int] = field(default_factory=dict)  # product id -> quantity
+    orders: dict[str, Order] = field(default_factory=dict)
+    idempotency: dict[str, IdempotencyRecord] = field(default_factory=dict)
+    write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # units of work, one at a time
 
 
 async def open_memory_state():

@@ -58,7 +58,7 @@ async def aggregate(driver: str, collection: Any, pipeline: list[dict], **kwargs
 
 
 async def start_session(driver: str, client: Any) -> Any:
-    """A client session to use as `async with`."""
+    """A client session, to use as `async with await start_session(...) as session`."""
     if driver == "motor":
         return await client.start_session()
     return client.start_session()

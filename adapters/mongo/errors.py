@@ -11,6 +11,11 @@ from domain.errors import DomainError, DuplicateError, StoreTimeoutError, Unavai
 
 P = ParamSpec("P")
 T = TypeVar("T")
+_ILLEGAL_OPERATION = 20
+NEEDS_REPLICA_SET = (
+    "MongoDB transactions are unavailable: orders need a replica set "
+    "(a single-node replica set is enough), not a standalone server"
+)
 _INDEX_NAME = re.compile(r"index: (\w+?)(?:_unique|_1)?\s")
 
 
@@ -35,6 +40,12 @@ def translate(exc: errors.PyMongoError) -> DomainError | None:
         if write_errors and write_errors[0].get("code") == 11000:
             return DuplicateError(duplicate_field(exc))
         return None
+    if (
+        isinstance(exc, errors.OperationFailure)
+        and exc.code == _ILLEGAL_OPERATION
+        and ("Transaction numbers" in str(exc) or "replica set" in str(exc))
+    ):
+        return UnavailableError(NEEDS_REPLICA_SET)
     if isinstance(exc, errors.ServerSelectionTimeoutError):
         return UnavailableError()
     if isinstance(exc, errors.ExecutionTimeout | errors.WTimeoutError | errors.NetworkTimeout):

@@ -51,6 +51,23 @@ INDEXES: dict[str, list[IndexModel]] = {
 }
 
 
+INDEXES["orders"] = [
+    IndexModel(
+        [("user_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
+        name="user_created",
+    ),
+    IndexModel(
+        [("status", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
+        name="status_created",
+    ),
+    IndexModel([("created_at", DESCENDING), ("_id", DESCENDING)], name="created"),
+]
+# a record expires after 24 hours; reads also ignore expired ones (the TTL monitor is lazy)
+INDEXES["idempotency_keys"] = [
+    IndexModel([("created_at", ASCENDING)], name="expire_after_24h", expireAfterSeconds=86400),
+]
+
+
 async def ensure_indexes(db: Any) -> None:
     for collection, models in INDEXES.items():
         await db[collection].create_indexes(models)

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from entrypoints.container import Container, build_container, start, stop
-from entrypoints.http import admin, analytics, errors, health, users
+from entrypoints.http import admin, analytics, errors, health, orders, users
 from entrypoints.http import inventory as inventory_routes
 from entrypoints.http import products as product_routes
 from entrypoints.settings import Settings
@@ -41,8 +41,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     errors.install(app)
     app.include_router(health.router)
     app.include_router(users.router)
-    app.include_router(analytics.router)
-    app.include_router(admin.router)
     app.include_router(product_routes.router)
     app.include_router(inventory_routes.router)
+    app.include_router(orders.router)
+    app.include_router(analytics.router)
+    app.include_router(admin.router)
     return app

@@ -45,3 +45,6 @@ Price = Annotated[
     Field(ge=0, le=MAX_AMOUNT, examples=[19.99], json_schema_extra={"multipleOf": 0.01}),
     _NUMBER,
 ]
+
+# an amount the service computed (a subtotal, a total): only ever sent out
+MoneyOut = Annotated[Decimal, _NUMBER]

@@ -1,0 +1,1 @@
+"""Pieces every storage adapter shares (no driver code)."""

@@ -1,0 +1,114 @@
+"""Orders in memory: a unit of work applied under one lock, with an undo log."""
+
+import heapq
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from adapters.common.uow import (
+    AddIdempotency,
+    AddOrder,
+    RecordingUnitOfWork,
+    Release,
+    Reserve,
+    UpdateOrder,
+    Write,
+)
+from adapters.memory.state import MemoryState
+from domain.errors import DuplicateError, NotFoundError
+from domain.inventory import InsufficientStockError
+from domain.orders import ConcurrentChangeError, IdempotencyRecord, Order, OrderFilter
+from domain.pagination import Page, PageRequest
+
+Undo = Callable[[], None]
+
+
+class InMemoryOrderRepository:
+    def __init__(self, state: MemoryState) -> None:
+        self._orders = state.orders
+
+    async def get(self, order_id: str) -> Order | None:
+        return self._orders.get(order_id)
+
+    async def list(self, where: OrderFilter, page: PageRequest) -> Page[Order]:
+        matching = [
+            o
+            for o in self._orders.values()
+            if (where.user_id is None or o.user_id == where.user_id)
+            and (where.status is None or o.status == where.status)
+        ]
+        newest = heapq.nlargest(
+            page.skip + page.limit, matching, key=lambda o: (o.created_at, o.id)
+        )
+        return Page(newest[page.skip :], len(matching))
+
+
+class InMemoryIdempotencyRepository:
+    def __init__(self, state: MemoryState) -> None:
+        self._records = state.idempotency
+
+    async def find(self, key: str, not_before: datetime) -> IdempotencyRecord | None:
+        record = self._records.get(key)
+        return record if record is not None and record.created_at >= not_before else None
+
+
+class InMemoryUnitOfWork(RecordingUnitOfWork):
+    def __init__(self, state: MemoryState) -> None:
+        super().__init__()
+        self._state = state
+
+    async def apply(self, writes: Sequence[Write]) -> None:
+        async with self._state.write_lock:
+            undo: list[Undo] = []
+            try:
+                for write in writes:
+                    undo.append(self._apply_one(write))
+            except BaseException:
+                for step in reversed(undo):
+                    step()
+                raise
+
+    def _apply_one(self, write: Write) -> Undo:
+        state = self._state
+        match write:
+            case Reserve(product_id, quantity):
+                stock = state.inventory.get(product_id, 0)
+                if product_id not in state.products or stock < quantity:
+                    raise InsufficientStockError(product_id)
+                state.inventory[product_id] = stock - quantity
+                return lambda: state.inventory.__setitem__(product_id, stock)
+            case Release(product_id, quantity):
+                if product_id not in state.inventory:
+                    return lambda: None
+                stock = state.inventory[product_id]
+                state.inventory[product_id] = stock + quantity
+                return lambda: state.inventory.__setitem__(product_id, stock)
+            case AddOrder(order):
+                if order.id in state.orders:
+                    raise DuplicateError("_id")
+                state.orders[order.id] = order
+                return lambda: state.orders.pop(order.id)
+            case UpdateOrder(order, expected_status):
+                old = state.orders.get(order.id)
+                if old is None:
+                    raise NotFoundError(f"Order {order.id} not found")
+                if old.status != expected_status:
+                    raise ConcurrentChangeError(f"Order {order.id} was changed meanwhile")
+                state.orders[order.id] = order
+                return lambda: state.orders.__setitem__(order.id, old)
+            case AddIdempotency(record, expired_before):
+                old = state.idempotency.get(record.key)
+                if old is not None and old.created_at >= expired_before:
+                    raise DuplicateError("idempotency_key")
+                state.idempotency[record.key] = record
+                if old is None:
+                    return lambda: state.idempotency.pop(record.key)
+                return lambda: state.idempotency.__setitem__(record.key, old)
+        raise TypeError(f"unknown write {write!r}")
+
+
+class InMemoryUnitOfWorkFactory:
+    def __init__(self, state: MemoryState) -> None:
+        self._state = state
+
+    def __call__(self) -> InMemoryUnitOfWork:
+        return InMemoryUnitOfWork(self._state)

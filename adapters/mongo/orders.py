@@ -1,0 +1,187 @@
+"""Orders in MongoDB: a unit of work is one multi-document transaction (`with_transaction`)."""
+
+import asyncio
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from bson import Decimal128, ObjectId
+from pymongo.errors import DuplicateKeyError
+from pymongo.read_concern import ReadConcern
+from pymongo.write_concern import WriteConcern
+
+from adapters.common.uow import (
+    AddIdempotency,
+    AddOrder,
+    RecordingUnitOfWork,
+    Release,
+    Reserve,
+    UpdateOrder,
+    Write,
+)
+from adapters.mongo.driver import start_session
+from adapters.mongo.errors import translated
+from adapters.mongo.mapping import aware, object_id
+from adapters.mongo.store import MongoStore
+from domain.errors import DuplicateError, NotFoundError
+from domain.inventory import InsufficientStockError
+from domain.orders import ConcurrentChangeError, IdempotencyRecord, Order, OrderFilter, OrderLine
+from domain.pagination import Page, PageRequest
+
+_NEWEST_FIRST = [("created_at", -1), ("_id", -1)]
+
+
+def order_document(order: Order) -> dict[str, Any]:
+    return {
+        "_id": ObjectId(order.id),
+        "user_id": ObjectId(order.user_id),
+        "status": order.status.value,
+        "total": Decimal128(order.total),
+        "items": [
+            {
+                "product_id": ObjectId(line.product_id),
+                "name": line.name,
+                "price": Decimal128(line.price),
+                "quantity": line.quantity,
+                "subtotal": Decimal128(line.subtotal),
+            }
+            for line in order.lines
+        ],
+        "created_at": order.created_at,
+        "updated_at": order.updated_at,
+    }
+
+
+def document_order(doc: dict[str, Any]) -> Order:
+    return Order(
+        id=str(doc["_id"]),
+        user_id=str(doc["user_id"]),
+        lines=tuple(
+            OrderLine(str(i["product_id"]), i["name"], i["price"].to_decimal(), i["quantity"])
+            for i in doc["items"]
+        ),
+        status=doc["status"],
+        created_at=aware(doc["created_at"]),
+        updated_at=aware(doc["updated_at"]),
+    )
+
+
+class MongoOrderRepository:
+    def __init__(self, store: MongoStore) -> None:
+        self._orders = store.db["orders"]
+
+    @translated
+    async def get(self, order_id: str) -> Order | None:
+        oid = object_id(order_id)
+        if oid is None:
+            return None
+        doc = await self._orders.find_one({"_id": oid})
+        return document_order(doc) if doc is not None else None
+
+    @translated
+    async def list(self, where: OrderFilter, page: PageRequest) -> Page[Order]:
+        query: dict[str, Any] = {}
+        if where.user_id is not None:
+            query["user_id"] = object_id(where.user_id)
+        if where.status is not None:
+            query["status"] = where.status.value
+        cursor = self._orders.find(query).sort(_NEWEST_FIRST).skip(page.skip).limit(page.limit)
+        docs, total = await asyncio.gather(
+            cursor.to_list(None), self._orders.count_documents(query)
+        )
+        return Page([document_order(d) for d in docs], total)
+
+
+class MongoIdempotencyRepository:
+    def __init__(self, store: MongoStore) -> None:
+        self._keys = store.db["idempotency_keys"]
+
+    @translated
+    async def find(self, key: str, not_before: datetime) -> IdempotencyRecord | None:
+        doc = await self._keys.find_one({"_id": key, "created_at": {"$gte": not_before}})
+        if doc is None:
+            return None
+        return IdempotencyRecord(
+            doc["_id"], doc["request_hash"], str(doc["order_id"]), aware(doc["created_at"])
+        )
+
+
+class MongoUnitOfWork(RecordingUnitOfWork):
+    """Applies its writes in one transaction; `with_transaction` retries transient errors
+    (TransientTransactionError, UnknownTransactionCommitResult) by running them again."""
+
+    def __init__(self, store: MongoStore) -> None:
+        super().__init__()
+        self._store = store
+        db = store.db
+        self._orders, self._inventory = db["orders"], db["inventory"]
+        self._keys = db["idempotency_keys"]
+
+    @translated
+    async def apply(self, writes: Sequence[Write]) -> None:
+        async def run(session: Any) -> None:
+            for write in writes:
+                await self._apply_one(write, session)
+
+        async with await start_session(self._store.driver, self._store.client) as session:
+            await session.with_transaction(
+                run,
+                read_concern=ReadConcern("snapshot"),
+                write_concern=WriteConcern("majority"),
+            )
+
+    async def _apply_one(self, write: Write, session: Any) -> None:
+        match write:
+            case Reserve(product_id, quantity):
+                result = await self._inventory.update_one(
+                    {"product_id": ObjectId(product_id), "quantity": {"$gte": quantity}},
+                    {"$inc": {"quantity": -quantity}},
+                    session=session,
+                )
+                if result.matched_count == 0:
+                    raise InsufficientStockError(product_id)
+            case Release(product_id, quantity):
+                await self._inventory.update_one(
+                    {"product_id": ObjectId(product_id)},
+                    {"$inc": {"quantity": quantity}},
+                    session=session,
+                )
+            case AddOrder(order):
+                await self._orders.insert_one(order_document(order), session=session)
+            case UpdateOrder(order, expected_status):
+                oid = ObjectId(order.id)
+                result = await self._orders.update_one(
+                    {"_id": oid, "status": expected_status.value},
+                    {"$set": {"status": order.status.value, "updated_at": order.updated_at}},
+                    session=session,
+                )
+                if result.matched_count == 0:
+                    if await self._orders.find_one({"_id": oid}, {"_id": 1}, session=session):
+                        raise ConcurrentChangeError(f"Order {order.id} was changed meanwhile")
+                    raise NotFoundError(f"Order {order.id} not found")
+            case AddIdempotency(record, expired_before):
+                doc = {
+                    "_id": record.key,
+                    "request_hash": record.request_hash,
+                    "order_id": ObjectId(record.order_id),
+                    "created_at": record.created_at,
+                }
+                try:  # an expired record is replaced; a live one makes the upsert a duplicate
+                    await self._keys.replace_one(
+                        {"_id": record.key, "created_at": {"$lt": expired_before}},
+                        doc,
+                        upsert=True,
+                        session=session,
+                    )
+                except DuplicateKeyError:
+                    raise DuplicateError("idempotency_key") from None
+            case _:
+                raise TypeError(f"unknown write {write!r}")
+
+
+class MongoUnitOfWorkFactory:
+    def __init__(self, store: MongoStore) -> None:
+        self._store = store
+
+    def __call__(self) -> MongoUnitOfWork:
+        return MongoUnitOfWork(self._store)

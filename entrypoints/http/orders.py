@@ -1,0 +1,71 @@
+"""The orders resource."""
+
+from fastapi import APIRouter, Header, Query, Response, status
+
+from application.orders import PlaceOrderCommand
+from domain.orders import IDEMPOTENCY_KEY_MAX, OrderFilter, OrderStatus
+from domain.pagination import PageRequest
+from entrypoints.http.deps import ServicesDep
+from entrypoints.http.errors import error_responses
+from entrypoints.http.schemas.orders import OrderCreate, OrderOut, StatusChange
+
+router = APIRouter(prefix="/api/orders", tags=["orders"])
+_STORE_ERRORS = (503, 504)
+
+
+@router.post(
+    "/",
+    status_code=status.HTTP_201_CREATED,
+    response_model=OrderOut,
+    responses={
+        200: {"model": OrderOut, "description": "A retry: the order its Idempotency-Key placed"},
+        **error_responses(409, 422, *_STORE_ERRORS),
+    },
+)
+async def place_order(
+    body: OrderCreate,
+    response: Response,
+    services: ServicesDep,
+    idempotency_key: str | None = Header(
+        None, alias="Idempotency-Key", min_length=1, max_length=IDEMPOTENCY_KEY_MAX
+    ),
+) -> OrderOut:
+    """Take every line's stock and write the order, atomically; 409 names a short product."""
+    placed = await services.place_order.execute(
+        PlaceOrderCommand(body.user_id, body.items_tuple(), idempotency_key)
+    )
+    if placed.replayed:
+        response.status_code = status.HTTP_200_OK
+        response.headers["Idempotent-Replayed"] = "true"
+    return OrderOut.of(placed.order)
+
+
+@router.get("/", response_model=list[OrderOut], responses=error_responses(*_STORE_ERRORS))
+async def list_orders(
+    response: Response,
+    services: ServicesDep,
+    skip: int = Query(0, ge=0),
+    limit: int = Query(100, ge=1, le=1000),
+    user_id: str | None = Query(None, max_length=64),
+    status: OrderStatus | None = None,
+) -> list[OrderOut]:
+    page = await services.list_orders.execute(
+        OrderFilter(user_id=user_id, status=status), PageRequest(skip, limit)
+    )
+    response.headers["X-Total-Count"] = str(page.total)
+    return [OrderOut.of(order) for order in page.items]
+
+
+@router.get("/{order_id}", response_model=OrderOut, responses=error_responses(404, *_STORE_ERRORS))
+async def get_order(order_id: str, services: ServicesDep) -> OrderOut:
+    return OrderOut.of(await services.get_order.execute(order_id))
+
+
+@router.post(
+    "/{order_id}/status",
+    response_model=OrderOut,
+    responses=error_responses(404, 409, 422, *_STORE_ERRORS),
+)
+async def change_order_status(order_id: str, body: StatusChange, services: ServicesDep) -> OrderOut:
+    """pending -> paid -> shipped -> delivered; pending|paid -> cancelled (stock returned)."""
+    return OrderOut.of(await services.change_order_status.execute(order_id, body.status))

@@ -1,0 +1,74 @@
+"""Orders over HTTP: request and response bodies."""
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.orders import MAX_LINE_QUANTITY, MAX_LINES, Order, OrderStatus
+from entrypoints.http.schemas.money import MoneyOut
+
+_STRICT = ConfigDict(extra="forbid")
+
+
+class OrderItemIn(BaseModel):
+    model_config = _STRICT
+
+    product_id: str = Field(min_length=1, max_length=64)
+    quantity: int = Field(ge=1, le=MAX_LINE_QUANTITY)
+
+
+class OrderCreate(BaseModel):
+    model_config = _STRICT
+
+    user_id: str = Field(min_length=1, max_length=64)
+    items: list[OrderItemIn] = Field(min_length=1, max_length=MAX_LINES)
+
+    def items_tuple(self) -> tuple[tuple[str, int], ...]:
+        return tuple((item.product_id, item.quantity) for item in self.items)
+
+
+class StatusChange(BaseModel):
+    model_config = _STRICT
+
+    status: OrderStatus
+
+
+class OrderItemOut(BaseModel):
+    product_id: str
+    name: str
+    price: MoneyOut
+    quantity: int
+    subtotal: MoneyOut
+
+
+class OrderOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: str = Field(serialization_alias="_id")
+    user_id: str
+    items: list[OrderItemOut]
+    total: MoneyOut
+    status: OrderStatus
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, order: Order) -> "OrderOut":
+        return cls(
+            id=order.id,
+            user_id=order.user_id,
+            items=[
+                OrderItemOut(
+                    product_id=line.product_id,
+                    name=line.name,
+                    price=line.price,
+                    quantity=line.quantity,
+                    subtotal=line.subtotal,
+                )
+                for line in order.lines
+            ],
+            total=order.total,
+            status=order.status,
+            created_at=order.created_at,
+            updated_at=order.updated_at,
+        )
