@@ -1,6 +1,5 @@
 """Liveness, readiness and a health summary with the store's latency."""
 
-from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter
@@ -9,6 +8,7 @@ from pydantic import BaseModel
 from domain.errors import UnavailableError
 from entrypoints.http.deps import ServicesDep
 from entrypoints.http.errors import error_responses
+from entrypoints.http.schemas.timestamps import Timestamp
 
 router = APIRouter(tags=["health"])
 
@@ -21,7 +21,7 @@ class DatabaseHealth(BaseModel):
 class Health(BaseModel):
     status: Literal["healthy", "degraded"]
     database: DatabaseHealth
-    timestamp: datetime
+    timestamp: Timestamp
 
 
 @router.get("/health", response_model=Health)

@@ -1,11 +1,10 @@
 """Orders over HTTP: request and response bodies."""
 
-from datetime import datetime
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.orders import MAX_LINE_QUANTITY, MAX_LINES, Order, OrderStatus
 from entrypoints.http.schemas.money import MoneyOut
+from entrypoints.http.schemas.timestamps import Timestamp
 
 _STRICT = ConfigDict(extra="forbid")
 
@@ -49,8 +48,8 @@ class OrderOut(BaseModel):
     items: list[OrderItemOut]
     total: MoneyOut
     status: OrderStatus
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
 
     @classmethod
     def of(cls, order: Order) -> "OrderOut":

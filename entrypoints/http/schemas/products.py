@@ -1,6 +1,5 @@
 """Products and inventory over HTTP: request and response bodies."""
 
-from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,6 +16,7 @@ from domain.products import (
     SearchHit,
 )
 from entrypoints.http.schemas.money import Price
+from entrypoints.http.schemas.timestamps import Timestamp
 
 _STRICT = ConfigDict(extra="forbid")
 Sku = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$", examples=["SKU-1001"])]
@@ -77,8 +77,8 @@ class ProductOut(BaseModel):
     category: str | None
     tags: list[str]
     is_active: bool
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
 class SearchHitOut(ProductOut):

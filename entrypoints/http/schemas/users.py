@@ -1,11 +1,10 @@
 """Users over HTTP: request and response bodies."""
 
-from datetime import datetime
-
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from application.users import RegisterUserCommand
 from domain.users import Address, Role
+from entrypoints.http.schemas.timestamps import Timestamp
 
 _STRICT = ConfigDict(extra="forbid")
 Tag = Field(min_length=1, max_length=50)
@@ -81,5 +80,5 @@ class UserOut(BaseModel):
     is_active: bool
     tags: list[str]
     address: AddressBody | None
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp

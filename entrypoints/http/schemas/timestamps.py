@@ -1,0 +1,19 @@
+"""Timestamps at the HTTP edge: ISO-8601 UTC, always with milliseconds and a Z.
+
+A fixed width means text order is time order for clients too (pydantic's default drops the
+fraction on a whole second, so "...:05Z" would sort after "...:05.001Z").
+"""
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import PlainSerializer
+
+
+def _iso_millis(moment: datetime) -> str:
+    return (
+        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    )
+
+
+Timestamp = Annotated[datetime, PlainSerializer(_iso_millis, return_type=str, when_used="json")]
