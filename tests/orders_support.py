@@ -60,7 +60,7 @@ async def write_orders(container, leg: str, orders: list[Order]) -> None:
     """Orders written through the unit of work; on the fake (no transactions), through the
     adapter's own document mapping, so its reads still run there."""
     if leg == "mongo-fake":
-        from adapters.mongo.orders import order_document
+        from adapters.mongo.mapping import order_document
 
         store = await provide(container.storage.store)
         await store.db["orders"].insert_many([order_document(o) for o in orders])

@@ -8,6 +8,7 @@ from bson import Decimal128, ObjectId
 from bson.errors import InvalidId
 
 from domain.money import money
+from domain.orders import Order, OrderLine
 from domain.products import Product
 from domain.users import Address, Role, User
 
@@ -137,3 +138,38 @@ def upsert_pipeline(product: Product) -> list[dict[str, Any]]:
             }
         }
     ]
+
+
+def order_document(order: Order) -> dict[str, Any]:
+    return {
+        "_id": ObjectId(order.id),
+        "user_id": ObjectId(order.user_id),
+        "status": order.status.value,
+        "total": Decimal128(order.total),
+        "items": [
+            {
+                "product_id": ObjectId(line.product_id),
+                "name": line.name,
+                "price": Decimal128(line.price),
+                "quantity": line.quantity,
+                "subtotal": Decimal128(line.subtotal),
+            }
+            for line in order.lines
+        ],
+        "created_at": order.created_at,
+        "updated_at": order.updated_at,
+    }
+
+
+def document_order(doc: dict[str, Any]) -> Order:
+    return Order(
+        id=str(doc["_id"]),
+        user_id=str(doc["user_id"]),
+        lines=tuple(
+            OrderLine(str(i["product_id"]), i["name"], i["price"].to_decimal(), i["quantity"])
+            for i in doc["items"]
+        ),
+        status=doc["status"],
+        created_at=aware(doc["created_at"]),
+        updated_at=aware(doc["updated_at"]),
+    )

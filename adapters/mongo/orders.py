@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from bson import Decimal128, ObjectId
+from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
@@ -21,49 +21,14 @@ from adapters.common.uow import (
 )
 from adapters.mongo.driver import start_session
 from adapters.mongo.errors import translated
-from adapters.mongo.mapping import aware, object_id
+from adapters.mongo.mapping import aware, document_order, object_id, order_document
 from adapters.mongo.store import MongoStore
 from domain.errors import DuplicateError, NotFoundError
 from domain.inventory import InsufficientStockError
-from domain.orders import ConcurrentChangeError, IdempotencyRecord, Order, OrderFilter, OrderLine
+from domain.orders import ConcurrentChangeError, IdempotencyRecord, Order, OrderFilter
 from domain.pagination import Page, PageRequest
 
 _NEWEST_FIRST = [("created_at", -1), ("_id", -1)]
-
-
-def order_document(order: Order) -> dict[str, Any]:
-    return {
-        "_id": ObjectId(order.id),
-        "user_id": ObjectId(order.user_id),
-        "status": order.status.value,
-        "total": Decimal128(order.total),
-        "items": [
-            {
-                "product_id": ObjectId(line.product_id),
-                "name": line.name,
-                "price": Decimal128(line.price),
-                "quantity": line.quantity,
-                "subtotal": Decimal128(line.subtotal),
-            }
-            for line in order.lines
-        ],
-        "created_at": order.created_at,
-        "updated_at": order.updated_at,
-    }
-
-
-def document_order(doc: dict[str, Any]) -> Order:
-    return Order(
-        id=str(doc["_id"]),
-        user_id=str(doc["user_id"]),
-        lines=tuple(
-            OrderLine(str(i["product_id"]), i["name"], i["price"].to_decimal(), i["quantity"])
-            for i in doc["items"]
-        ),
-        status=doc["status"],
-        created_at=aware(doc["created_at"]),
-        updated_at=aware(doc["updated_at"]),
-    )
 
 
 class MongoOrderRepository:

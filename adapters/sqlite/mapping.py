@@ -7,6 +7,7 @@ from typing import Any
 import orjson
 
 from domain.money import from_cents, to_cents
+from domain.orders import Order, OrderLine
 from domain.products import Product
 from domain.users import Address, Role, User
 
@@ -126,4 +127,30 @@ def row_product(row: sqlite3.Row | tuple[Any, ...]) -> Product:
         category=category,
         tags=tuple(orjson.loads(tags)),
         is_active=bool(is_active),
+    )
+
+
+ORDER_COLUMNS = "id, user_id, status, total_cents, lines, created_at, updated_at"
+
+
+def order_row(order: Order) -> tuple:
+    lines = [[li.product_id, li.name, to_cents(li.price), li.quantity] for li in order.lines]
+    return (
+        order.id, order.user_id, order.status.value, to_cents(order.total),
+        orjson.dumps(lines), ts(order.created_at), ts(order.updated_at),
+    )  # fmt: skip
+
+
+def row_order(row: tuple) -> Order:
+    id_, user_id, status, _total, lines, created_at, updated_at = row
+    return Order(
+        id=id_,
+        user_id=user_id,
+        lines=tuple(
+            OrderLine(pid, name, from_cents(cents), quantity)
+            for pid, name, cents, quantity in orjson.loads(lines)
+        ),
+        status=status,
+        created_at=from_ts(created_at),
+        updated_at=from_ts(updated_at),
     )

@@ -4,8 +4,6 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
-import orjson
-
 from adapters.common.uow import (
     AddIdempotency,
     AddOrder,
@@ -16,14 +14,12 @@ from adapters.common.uow import (
     Write,
 )
 from adapters.sqlite.db import SqliteDatabase, translated
-from adapters.sqlite.mapping import from_ts, ts
+from adapters.sqlite.mapping import ORDER_COLUMNS, from_ts, order_row, row_order, ts
 from domain.errors import DuplicateError, NotFoundError
 from domain.inventory import InsufficientStockError
-from domain.money import from_cents, to_cents
-from domain.orders import ConcurrentChangeError, IdempotencyRecord, Order, OrderFilter, OrderLine
+from domain.orders import ConcurrentChangeError, IdempotencyRecord, Order, OrderFilter
 from domain.pagination import Page, PageRequest
 
-ORDER_COLUMNS = "id, user_id, status, total_cents, lines, created_at, updated_at"
 _GET = f"SELECT {ORDER_COLUMNS} FROM orders WHERE id = ?"
 _INSERT = f"INSERT INTO orders ({ORDER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
 _UPDATE = "UPDATE orders SET status = ?, updated_at = ? WHERE id = ? AND status = ?"
@@ -39,29 +35,6 @@ _FIND_KEY = (
     "SELECT key, request_hash, order_id, created_at FROM idempotency_keys"
     " WHERE key = ? AND created_at >= ?"
 )
-
-
-def order_row(order: Order) -> tuple:
-    lines = [[li.product_id, li.name, to_cents(li.price), li.quantity] for li in order.lines]
-    return (
-        order.id, order.user_id, order.status.value, to_cents(order.total),
-        orjson.dumps(lines), ts(order.created_at), ts(order.updated_at),
-    )  # fmt: skip
-
-
-def row_order(row: tuple) -> Order:
-    id_, user_id, status, _total, lines, created_at, updated_at = row
-    return Order(
-        id=id_,
-        user_id=user_id,
-        lines=tuple(
-            OrderLine(pid, name, from_cents(cents), quantity)
-            for pid, name, cents, quantity in orjson.loads(lines)
-        ),
-        status=status,
-        created_at=from_ts(created_at),
-        updated_at=from_ts(updated_at),
-    )
 
 
 def _where(where: OrderFilter) -> tuple[str, list[object]]:
