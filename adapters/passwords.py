@@ -18,3 +18,25 @@ class Argon2PasswordHasher:
 
     async def verify(self, password: str, password_hash: str) -> bool:
         return await asyncio.to_thread(self._hash.verify, password, password_hash)
+
+
+class PrecomputedPasswordHasher:
+    """For seeding: hashes its one password once (lazily, with the real hasher) and hands out
+    that hash for it, so N seeded users cost one argon2id hash, not N. Any other password is
+    hashed normally; `verify` is the real one, so seeded users can log in."""
+
+    def __init__(self, hasher: Argon2PasswordHasher, password: str) -> None:
+        self._hasher, self._password = hasher, password
+        self._hash: str | None = None
+        self._lock = asyncio.Lock()
+
+    async def hash(self, password: str) -> str:
+        if password != self._password:
+            return await self._hasher.hash(password)
+        async with self._lock:  # concurrent first calls wait for the one hash
+            if self._hash is None:
+                self._hash = await self._hasher.hash(password)
+        return self._hash
+
+    async def verify(self, password: str, password_hash: str) -> bool:
+        return await self._hasher.verify(password, password_hash)

@@ -1,6 +1,7 @@
 """The `storefront` command line."""
 
 import asyncio
+from pathlib import Path
 
 import typer
 import uvicorn
@@ -48,3 +49,125 @@ def create_indexes() -> None:
             await stop(container)
 
     console.print(asyncio.run(run()))
+
+
+@app.command("import-products")
+def import_products_command(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
+    format: str | None = typer.Option(
+        None, "--format", help="jsonl or csv (default: from the file extension)"
+    ),
+    batch_size: int = typer.Option(1000, min=1, max=10_000, help="products per bulk upsert"),
+) -> None:
+    """Upsert products (by sku) from a JSON Lines or CSV file, in batches.
+
+    CSV: a header row naming the fields (sku,name,price,description,category,tags,is_active);
+    tags separated by '|'. Rejected rows are listed by line number; the exit code is 1 when
+    any row was rejected (the valid rows are still imported), 2 when the file is unusable.
+    """
+    from entrypoints.importer import (
+        FORMATS,
+        ImportFileError,
+        count_rows,
+        detect_format,
+        import_products,
+    )
+    from entrypoints.progress import progress_bar
+
+    err = Console(stderr=True)
+    try:
+        fmt = detect_format(file, format)
+        if fmt not in FORMATS:
+            raise ImportFileError(f"--format must be one of {', '.join(FORMATS)}")
+        total = count_rows(file, fmt)
+    except (ImportFileError, OSError) as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+    async def run():
+        container = build_container(Settings())
+        services = await start(container)
+        try:
+            with progress_bar(console) as progress:
+                task = progress.add_task(f"importing {file.name}", total=total)
+                return await import_products(
+                    file,
+                    fmt,
+                    services.bulk_upsert_products,
+                    batch_size,
+                    on_progress=lambda n: progress.advance(task, n),
+                )
+        finally:
+            await stop(container)
+
+    try:
+        report = asyncio.run(run())
+    except ImportFileError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    for line, reason in report.rejected:
+        err.print(f"line {line}: rejected: {reason}", markup=False, highlight=False, soft_wrap=True)
+    rate = report.read / report.seconds if report.seconds else 0.0
+    console.print(
+        f"read {report.read} rows in {report.seconds:.2f}s ({rate:,.0f} rows/s): "
+        f"{report.inserted} inserted, {report.updated} updated, {report.unchanged} unchanged, "
+        f"{len(report.rejected)} rejected",
+        soft_wrap=True,
+    )
+    if report.rejected:
+        raise typer.Exit(1)
+
+
+@app.command()
+def seed(
+    users: int = typer.Option(0, min=0, help="users to register"),
+    products: int = typer.Option(0, min=0, help="products to upsert"),
+    seed: int = typer.Option(42, help="random seed: the same seed gives the same data"),
+) -> None:
+    """Fill the store with deterministic demo data through the API's use cases.
+
+    Every seeded user's password is 'seeded-password', hashed once with argon2id and reused
+    (one hash for N users). Re-running is safe: users that exist are counted and skipped,
+    products are upserted by sku.
+    """
+    from adapters.passwords import PrecomputedPasswordHasher
+    from application.users import RegisterUser
+    from entrypoints.progress import progress_bar
+    from entrypoints.seed import SEED_PASSWORD, SeedReport, seed_products, seed_users
+
+    async def run() -> SeedReport:
+        container = build_container(Settings())
+        services = await start(container)
+        report = SeedReport()
+        try:
+            with progress_bar(console) as progress:
+                if users:
+                    register = RegisterUser(
+                        await provide(container.storage.users),
+                        PrecomputedPasswordHasher(container.hasher(), SEED_PASSWORD),
+                        container.clock(),
+                    )
+                    task = progress.add_task("users", total=users)
+                    await seed_users(
+                        register, seed, users, report, lambda n: progress.advance(task, n)
+                    )
+                if products:
+                    task = progress.add_task("products", total=products)
+                    await seed_products(
+                        services.bulk_upsert_products,
+                        seed,
+                        products,
+                        report,
+                        lambda n: progress.advance(task, n),
+                    )
+        finally:
+            await stop(container)
+        return report
+
+    report = asyncio.run(run())
+    console.print(
+        f"users: {report.users_created} created, {report.users_existing} already there; "
+        f"products: {report.products_inserted} inserted, {report.products_updated} updated, "
+        f"{report.products_unchanged} unchanged",
+        soft_wrap=True,
+    )
