@@ -40,7 +40,9 @@ class InMemoryAnalyticsReader:
         for order in self._state.orders.values():
             if order.status is not OrderStatus.CANCELLED:
                 counts[order.user_id] += 1
-                spent[order.user_id] = spent.get(order.user_id, ZERO) + order.total
+                # the subtotals are money already; Order.total re-checks each (3x slower)
+                amount = sum((line.subtotal for line in order.lines), ZERO)
+                spent[order.user_id] = spent.get(order.user_id, ZERO) + amount
         users = self._state.users
         present = (uid for uid in counts if uid in users)  # purged users' orders drop out
         top = heapq.nsmallest(limit, present, key=lambda uid: (-counts[uid], -spent[uid], uid))
