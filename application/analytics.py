@@ -3,7 +3,13 @@
 from datetime import date
 
 from application.ports import AnalyticsReader
-from domain.analytics import DailyRegistrations, RoleCount, check_report_days
+from domain.analytics import (
+    DailyRegistrations,
+    RoleCount,
+    TopCustomer,
+    check_report_days,
+    check_top_limit,
+)
 
 
 class ReportUsersByRole:
@@ -25,3 +31,16 @@ class ReportRegistrations:
     async def execute(self, start: date, end: date) -> list[DailyRegistrations]:
         check_report_days(start, end)
         return await self._analytics.registrations(start, end)
+
+
+class ReportTopCustomers:
+    """The `limit` (1-100) users with the most orders, cancelled ones left out: by order count
+    descending, then total spent descending, then user id ascending (a deterministic tie-break).
+    Users that no longer exist (purged) are left out, though their orders are kept."""
+
+    def __init__(self, analytics: AnalyticsReader) -> None:
+        self._analytics = analytics
+
+    async def execute(self, limit: int = 10) -> list[TopCustomer]:
+        check_top_limit(limit)
+        return await self._analytics.top_customers(limit)

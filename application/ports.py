@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Protocol
 
-from domain.analytics import DailyRegistrations, RoleCount
+from domain.analytics import DailyRegistrations, RoleCount, TopCustomer
 from domain.orders import IdempotencyRecord, Order, OrderFilter, OrderStatus
 from domain.pagination import Page, PageRequest
 from domain.products import BulkUpsertResult, Product, ProductFilter, SearchHit
@@ -187,4 +187,12 @@ class AnalyticsReader(Protocol):
         """Users created per UTC day, start and end included, by day; days with none omitted.
 
         The caller checks the range (start <= end, at most 366 days).
+        """
+
+    async def top_customers(self, limit: int) -> list[TopCustomer]:
+        """At most `limit` users by count of their orders that are not cancelled (descending),
+        then the exact sum of those orders' totals (descending), then user id (ascending);
+        users with no such order, and users that no longer exist, are left out.
+
+        The caller checks the limit (1 to 100).
         """

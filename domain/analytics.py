@@ -2,11 +2,13 @@
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from domain.errors import ValidationError
 from domain.users import Role
 
 MAX_REPORT_DAYS = 366
+MAX_TOP_CUSTOMERS = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +29,17 @@ class DailyRegistrations:
     registrations: int
 
 
+@dataclass(frozen=True, slots=True)
+class TopCustomer:
+    """A user and the orders that count for them (every status but cancelled)."""
+
+    user_id: str
+    username: str
+    email: str
+    order_count: int
+    total_spent: Decimal
+
+
 def check_report_days(start: date, end: date) -> None:
     """Both ends are included: start <= end and at most MAX_REPORT_DAYS days in all."""
     if start > end:
@@ -36,3 +49,9 @@ def check_report_days(start: date, end: date) -> None:
         raise ValidationError(
             f"the range covers {days} days; at most {MAX_REPORT_DAYS} days (both ends included)"
         )
+
+
+def check_top_limit(limit: int) -> None:
+    """A top-customers report has 1 to MAX_TOP_CUSTOMERS rows."""
+    if not 1 <= limit <= MAX_TOP_CUSTOMERS:
+        raise ValidationError(f"limit must be between 1 and {MAX_TOP_CUSTOMERS}")

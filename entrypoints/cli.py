@@ -7,6 +7,7 @@ import typer
 import uvicorn
 from rich.console import Console
 
+from domain.orders import OrderStatus
 from entrypoints.container import build_container, provide, start, stop
 from entrypoints.settings import Settings
 
@@ -122,52 +123,46 @@ def import_products_command(
 def seed(
     users: int = typer.Option(0, min=0, help="users to register"),
     products: int = typer.Option(0, min=0, help="products to upsert"),
+    orders: int = typer.Option(
+        0, min=0, help="orders to place among the seeded users and active seeded products"
+    ),
     seed: int = typer.Option(42, help="random seed: the same seed gives the same data"),
 ) -> None:
     """Fill the store with deterministic demo data through the API's use cases.
 
     Every seeded user's password is 'seeded-password', hashed once with argon2id and reused
     (one hash for N users). Re-running is safe: users that exist are counted and skipped,
-    products are upserted by sku.
+    products are upserted by sku. Orders go through PlaceOrder (1-3 lines, stock added first)
+    and about half of them move on through ChangeOrderStatus: paid, shipped, delivered, or
+    cancelled (about 15%); every run places new orders.
     """
-    from adapters.passwords import PrecomputedPasswordHasher
-    from application.users import RegisterUser
     from entrypoints.progress import progress_bar
-    from entrypoints.seed import SEED_PASSWORD, SeedReport, seed_products, seed_users
+    from entrypoints.seed import SeedReport, seed_store
 
     async def run() -> SeedReport:
         container = build_container(Settings())
         services = await start(container)
-        report = SeedReport()
         try:
             with progress_bar(console) as progress:
-                if users:
-                    register = RegisterUser(
-                        await provide(container.storage.users),
-                        PrecomputedPasswordHasher(container.hasher(), SEED_PASSWORD),
-                        container.clock(),
-                    )
-                    task = progress.add_task("users", total=users)
-                    await seed_users(
-                        register, seed, users, report, lambda n: progress.advance(task, n)
-                    )
-                if products:
-                    task = progress.add_task("products", total=products)
-                    await seed_products(
-                        services.bulk_upsert_products,
-                        seed,
-                        products,
-                        report,
-                        lambda n: progress.advance(task, n),
-                    )
+                return await seed_store(
+                    container, services, progress, users, products, orders, seed
+                )
         finally:
             await stop(container)
-        return report
 
-    report = asyncio.run(run())
+    try:
+        report = asyncio.run(run())
+    except ValueError as exc:
+        Console(stderr=True).print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
     console.print(
         f"users: {report.users_created} created, {report.users_existing} already there; "
         f"products: {report.products_inserted} inserted, {report.products_updated} updated, "
         f"{report.products_unchanged} unchanged",
         soft_wrap=True,
     )
+    if orders:
+        by_status = ", ".join(
+            f"{status.value} {report.orders.by_status[status]}" for status in OrderStatus
+        )
+        console.print(f"orders: {report.orders.placed} placed ({by_status})", soft_wrap=True)

@@ -46,7 +46,7 @@ from adapters.sqlite.products import (
     SqliteProductSearch,
 )
 from adapters.sqlite.users import SqliteUserRepository
-from application.analytics import ReportRegistrations, ReportUsersByRole
+from application.analytics import ReportRegistrations, ReportTopCustomers, ReportUsersByRole
 from application.health import CheckHealth
 from application.inventory import AdjustStock, GetStock, SetStock
 from application.maintenance import PurgeInactiveUsers
@@ -160,6 +160,7 @@ class Services:
     change_order_status: ChangeOrderStatus
     users_by_role: ReportUsersByRole
     registrations: ReportRegistrations
+    top_customers: ReportTopCustomers
     purge_inactive_users: PurgeInactiveUsers
 
 
@@ -208,6 +209,7 @@ class Container(containers.DeclarativeContainer):
         ),
         users_by_role=providers.Singleton(ReportUsersByRole, storage.analytics),
         registrations=providers.Singleton(ReportRegistrations, storage.analytics),
+        top_customers=providers.Singleton(ReportTopCustomers, storage.analytics),
         purge_inactive_users=providers.Singleton(PurgeInactiveUsers, storage.users, clock),
     )
 

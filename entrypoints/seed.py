@@ -3,13 +3,25 @@
 import asyncio
 import random
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
+from rich.progress import Progress
+
+from adapters.passwords import PrecomputedPasswordHasher
 from application.products import BULK_MAX, BulkUpsertProducts, CreateProductCommand
 from application.users import RegisterUser, RegisterUserCommand
 from domain.errors import DuplicateError
 from domain.users import Address, Role
+from entrypoints.container import provide
+from entrypoints.seed_orders import (
+    SEED_USERNAME,
+    OrdersReport,
+    by_seed_number,
+    seed_orders,
+    stored_seeded_product_ids,
+    stored_seeded_user_ids,
+)
 
 SEED_PASSWORD = "seeded-password"  # every seeded user's password (hashed once, see below)
 ADJECTIVES = [
@@ -165,6 +177,7 @@ class SeedReport:
     products_inserted: int = 0
     products_updated: int = 0
     products_unchanged: int = 0
+    orders: OrdersReport = field(default_factory=OrdersReport)
 
 
 async def seed_users(
@@ -174,13 +187,17 @@ async def seed_users(
     report: SeedReport,
     on_progress: Callable[[int], None],
     concurrency: int = 64,
+    created: dict[str, str] | None = None,
 ) -> None:
-    """Through RegisterUser; a user that already exists (a second run) is counted, not an error."""
+    """Through RegisterUser; a user that already exists (a second run) is counted, not an error.
+    `created`, when given, receives username -> id of every user this run created."""
 
     async def one(cmd: RegisterUserCommand) -> None:
         try:
-            await register.execute(cmd)
+            user = await register.execute(cmd)
             report.users_created += 1
+            if created is not None:
+                created[user.username] = user.id
         except DuplicateError:
             report.users_existing += 1
 
@@ -208,3 +225,54 @@ async def seed_products(
         report.products_updated += result.modified
         report.products_unchanged += result.matched - result.modified
         on_progress(len(batch))
+
+
+async def seed_store(
+    container,
+    services,
+    progress: Progress,
+    users: int = 0,
+    products: int = 0,
+    orders: int = 0,
+    seed: int = 42,
+) -> SeedReport:
+    """What `storefront seed` does, on a started container (the CLI's, or a benchmark's that
+    keeps an in-memory store alive afterwards), one progress bar task per kind."""
+    report = SeedReport()
+    created: dict[str, str] = {}
+    if users:
+        register = RegisterUser(
+            await provide(container.storage.users),
+            PrecomputedPasswordHasher(container.hasher(), SEED_PASSWORD),
+            container.clock(),
+        )
+        task = progress.add_task("users", total=users)
+        await seed_users(
+            register, seed, users, report, lambda n: progress.advance(task, n), created=created
+        )
+    if products:
+        task = progress.add_task("products", total=products)
+        await seed_products(
+            services.bulk_upsert_products,
+            seed,
+            products,
+            report,
+            lambda n: progress.advance(task, n),
+        )
+    if orders:
+        if users and report.users_existing == 0:
+            user_ids = by_seed_number(created.items(), SEED_USERNAME)  # no listing needed
+        else:
+            user_ids = await stored_seeded_user_ids(services.list_users)
+        product_ids = await stored_seeded_product_ids(services.list_products)
+        task = progress.add_task("orders", total=orders)
+        await seed_orders(
+            services,
+            user_ids,
+            product_ids,
+            seed,
+            orders,
+            report.orders,
+            lambda n: progress.advance(task, n),
+        )
+    return report

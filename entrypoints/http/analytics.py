@@ -4,9 +4,10 @@ import datetime as dt
 
 from fastapi import APIRouter, Query
 
+from domain.analytics import MAX_TOP_CUSTOMERS
 from entrypoints.http.deps import ServicesDep
 from entrypoints.http.errors import error_responses
-from entrypoints.http.schemas.analytics import DailyRegistrationsOut, RoleCountOut
+from entrypoints.http.schemas.analytics import DailyRegistrationsOut, RoleCountOut, TopCustomerOut
 
 router = APIRouter(prefix="/api/analytics", tags=["analytics"])
 _STORE_ERRORS = (503, 504)
@@ -35,3 +36,18 @@ async def registrations(
     """Users created per UTC day, by day; days with none are omitted."""
     rows = await services.registrations.execute(start, end)
     return [DailyRegistrationsOut.of(row) for row in rows]
+
+
+@router.get(
+    "/customers/top",
+    response_model=list[TopCustomerOut],
+    responses=error_responses(422, *_STORE_ERRORS),
+)
+async def top_customers(
+    services: ServicesDep,
+    limit: int = Query(10, ge=1, le=MAX_TOP_CUSTOMERS, description="how many customers"),
+):
+    """Users by count of their orders that are not cancelled (descending), then total spent
+    (descending), then id; users that no longer exist are left out (their orders are kept)."""
+    rows = await services.top_customers.execute(limit)
+    return [TopCustomerOut.of(row) for row in rows]

@@ -1,13 +1,20 @@
 """The AnalyticsReader contract and the purge, on every leg, against hand-computed rows."""
 
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
+from bson import ObjectId
 
-from domain.analytics import DailyRegistrations, RoleCount
+from domain.analytics import DailyRegistrations, RoleCount, TopCustomer
+from domain.errors import ValidationError
 from domain.ids import new_id
+from domain.orders import Order, OrderStatus
+from domain.products import Product
 from domain.users import Role, User
 from entrypoints.container import provide
+from tests.conftest import needs_real_mongo
+from tests.orders_support import T0, add_user, make_order, write_orders
 
 MS = timedelta(milliseconds=1)
 ADMIN, USER, MODERATOR = Role.ADMIN, Role.USER, Role.MODERATOR
@@ -164,3 +171,187 @@ async def test_purge_deletes_inactive_users_unchanged_before_the_cutoff(users, a
 
 async def test_purge_of_an_empty_store(users):
     assert await users.delete_inactive_before(CUTOFF) == 0
+
+
+# --- top customers ---------------------------------------------------------------------------
+# Orders are written as stored data (tests/orders_support.write_orders); the report only reads
+# them. mongomock cannot $sort Decimal128 values, so cases that rank two or more customers
+# run on the real mongo leg; the fake still runs the whole pipeline where at most one
+# customer is left after $match ($sort has nothing to compare).
+DECIMAL_SORT = "$sort on Decimal128 totals (two or more customers to rank)"
+PENDING, PAID, SHIPPED, DELIVERED, CANCELLED = (
+    OrderStatus.PENDING,
+    OrderStatus.PAID,
+    OrderStatus.SHIPPED,
+    OrderStatus.DELIVERED,
+    OrderStatus.CANCELLED,
+)
+
+
+def order(user: User, *lines: tuple[str, int], status=PAID) -> Order:
+    """An order of `user` whose lines are (price, quantity); its products need not exist."""
+    products = [
+        (
+            Product(
+                new_id(),
+                "SKU-" + price.replace(".", "-"),
+                f"Product {price}",
+                Decimal(price),
+                T0,
+                T0,
+            ),
+            quantity,
+        )
+        for price, quantity in lines
+    ]
+    return make_order(user.id, products, status=status)
+
+
+def top(user: User, order_count: int, total_spent: str) -> TopCustomer:
+    return TopCustomer(user.id, user.username, user.email, order_count, Decimal(total_spent))
+
+
+@pytest.fixture
+async def services(container):
+    return await provide(container.services)
+
+
+NAMES = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"]
+
+
+@pytest.fixture
+async def customers(container, leg, users):
+    """bob and alice tie on order count (bob spent more); carol and dave tie on both (the id
+    decides); erin only has cancelled orders; frank has the most orders but was purged; heidi
+    has none. Every status but cancelled counts."""
+    people = {name: await add_user(container, n) for n, name in enumerate(NAMES)}
+    p = people
+    await write_orders(
+        container,
+        leg,
+        [
+            order(p["alice"], ("10.00", 1), status=PENDING),
+            order(p["alice"], ("2.75", 2)),  # 5.50
+            order(p["alice"], ("0.01", 1), status=DELIVERED),
+            order(p["alice"], ("1000.00", 1), status=CANCELLED),
+            order(p["bob"], ("20.00", 1), status=SHIPPED),
+            order(p["bob"], ("0.05", 2)),  # 0.10
+            order(p["bob"], ("0.10", 1), ("0.05", 2)),  # 0.20
+            order(p["carol"], ("7.00", 1)),
+            order(p["carol"], ("4.00", 2)),
+            order(p["dave"], ("10.00", 1)),
+            order(p["dave"], ("5.00", 1), status=PENDING),
+            order(p["erin"], ("500.00", 1), status=CANCELLED),
+            order(p["erin"], ("500.00", 1), status=CANCELLED),
+            order(p["grace"], ("0.01", 3), status=DELIVERED),
+            *[order(p["frank"], ("99.99", 1)) for _ in range(5)],
+        ],
+    )
+    assert await users.delete(p["frank"].id)
+    return people
+
+
+def expected_top(p: dict[str, User]) -> list[TopCustomer]:
+    carol_dave = sorted([p["carol"], p["dave"]], key=lambda u: u.id)
+    return [
+        top(p["bob"], 3, "20.30"),
+        top(p["alice"], 3, "15.51"),
+        *(top(u, 2, "15.00") for u in carol_dave),
+        top(p["grace"], 1, "0.03"),
+    ]
+
+
+async def test_top_customers_of_an_empty_store(analytics, users):
+    assert await analytics.top_customers(10) == []
+    await users.add(make_user(1, USER, True, OLD))  # users without orders are no customers
+    assert await analytics.top_customers(100) == []
+
+
+async def test_top_customers_rank_by_count_then_total_then_id(leg, analytics, customers):
+    needs_real_mongo(leg, DECIMAL_SORT)
+    assert await analytics.top_customers(10) == expected_top(customers)
+    assert await analytics.top_customers(100) == expected_top(customers)
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 4, 5])
+async def test_top_customers_limit_cuts_the_ranking(leg, analytics, customers, limit):
+    needs_real_mongo(leg, DECIMAL_SORT)
+    assert await analytics.top_customers(limit) == expected_top(customers)[:limit]
+
+
+async def test_purged_users_at_the_top_make_room_for_the_next(leg, container, analytics, users):
+    """More purged users ahead of the first real customer than a small over-fetch covers."""
+    needs_real_mongo(leg, DECIMAL_SORT)
+    gone = [await add_user(container, n) for n in range(10, 16)]
+    kept = [await add_user(container, n) for n in range(20, 23)]
+    counts = [(user, 4) for user in gone] + list(zip(kept, [1, 3, 2], strict=True))
+    orders = [order(user, ("1.00", 1)) for user, count in counts for _ in range(count)]
+    await write_orders(container, leg, orders)
+    for user in gone:
+        assert await users.delete(user.id)
+    assert await analytics.top_customers(1) == [top(kept[1], 3, "3.00")]
+    assert await analytics.top_customers(10) == [
+        top(kept[1], 3, "3.00"),
+        top(kept[2], 2, "2.00"),
+        top(kept[0], 1, "1.00"),
+    ]
+
+
+async def test_one_customer_with_a_cancelled_order(container, leg, analytics):
+    alice = await add_user(container, 1)
+    erin = await add_user(container, 2)  # only cancelled orders: no row
+    await write_orders(
+        container,
+        leg,
+        [
+            order(alice, ("0.10", 1), ("0.20", 1)),  # 0.30, exact (not 0.30000000000000004)
+            order(alice, ("19.99", 3), status=CANCELLED),
+            order(erin, ("5.00", 1), status=CANCELLED),
+        ],
+    )
+    rows = await analytics.top_customers(10)
+    assert rows == [top(alice, 1, "0.30")]
+    assert str(rows[0].total_spent) == "0.30"
+
+
+async def test_a_purged_customer_leaves_no_row_and_keeps_the_orders(
+    container, leg, analytics, users
+):
+    frank = await add_user(container, 1)
+    placed = order(frank, ("3.00", 1))
+    await write_orders(container, leg, [placed])
+    assert await analytics.top_customers(10) == [top(frank, 1, "3.00")]
+    assert await users.delete(frank.id)
+    assert await analytics.top_customers(10) == []
+    orders = await provide(container.storage.orders)
+    assert await orders.get(placed.id) == placed
+
+
+async def test_top_customers_follow_status_changes(container, leg, analytics):
+    alice = await add_user(container, 1)
+    first = order(alice, ("2.00", 1), status=PENDING)
+    await write_orders(container, leg, [first])
+    assert await analytics.top_customers(10) == [top(alice, 1, "2.00")]
+    if leg == "mongo-fake":  # no transactions: the order is rewritten as stored data
+        store = await provide(container.storage.store)
+        await store.db["orders"].update_one(
+            {"_id": ObjectId(first.id)}, {"$set": {"status": CANCELLED.value}}
+        )
+    else:
+        async with (await provide(container.storage.uow))() as uow:
+            uow.orders.update(first.moved_to(CANCELLED, T0), expected_status=PENDING)
+            await uow.commit()
+    assert await analytics.top_customers(10) == []
+
+
+@pytest.mark.parametrize("limit", [0, -1, 101, 10**6])
+async def test_the_limit_is_1_to_100(services, limit):
+    with pytest.raises(ValidationError, match="limit must be between 1 and 100"):
+        await services.top_customers.execute(limit)
+
+
+@pytest.mark.parametrize("limit", [1, 100])
+async def test_limit_bounds_are_accepted(container, leg, services, limit):
+    alice = await add_user(container, 1)
+    await write_orders(container, leg, [order(alice, ("1.00", 1))])
+    assert await services.top_customers.execute(limit) == [top(alice, 1, "1.00")]

@@ -1,14 +1,19 @@
 """Analytics and maintenance over HTTP, with a clock the tests move (a provider override)."""
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from dependency_injector import providers
 
+from domain.ids import new_id
+from domain.orders import OrderStatus
+from domain.products import Product
 from entrypoints.container import build_container
 from entrypoints.http.app import create_app
-from tests.conftest import make_settings, make_storage
+from tests.conftest import make_settings, make_storage, needs_real_mongo
 from tests.http.conftest import open_client
+from tests.orders_support import make_order, skip_without_transactions, write_orders
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 MS = timedelta(milliseconds=1)
@@ -28,9 +33,14 @@ def clock() -> MovableClock:
 
 
 @pytest.fixture
-async def client(leg, settings, clock):
+def container(leg, settings, clock):
     container = build_container(settings, make_storage(leg, settings))
     container.clock.override(providers.Object(clock))
+    return container
+
+
+@pytest.fixture
+async def client(settings, container):
     async for c in open_client(create_app(settings, container)):
         yield c
 
@@ -166,6 +176,113 @@ async def test_purge_days_must_be_a_whole_number_of_at_least_one(client, clock, 
     assert int((await client.get("/api/users/")).headers["X-Total-Count"]) == 1
 
 
+# --- top customers ---------------------------------------------------------------------------
+
+
+async def top_customers(client, **params):
+    return await client.get("/api/analytics/customers/top", params=params)
+
+
+def stored_order(user_id: str, price: str, quantity: int = 1, status=OrderStatus.PAID):
+    product = Product(new_id(), "SKU-1", "Product", Decimal(price), T0, T0)
+    return make_order(user_id, [(product, quantity)], status=status)
+
+
+async def test_top_customers_of_an_empty_store(client):
+    response = await top_customers(client)
+    assert (response.status_code, response.json()) == (200, [])
+
+
+async def test_top_customers_row_shape_and_exact_money(client, clock, container, leg):
+    """One customer, so mongomock runs the whole pipeline too ($sort has nothing to compare)."""
+    alice = await create(client, clock, 1, T0)
+    await create(client, clock, 2, T0)  # no orders: no row
+    await write_orders(
+        container,
+        leg,
+        [
+            stored_order(alice["_id"], "0.10", 1),
+            stored_order(alice["_id"], "0.10", 2, status=OrderStatus.DELIVERED),
+            stored_order(alice["_id"], "99.99", 1, status=OrderStatus.CANCELLED),
+        ],
+    )
+    response = await top_customers(client)
+    assert response.status_code == 200
+    assert response.json() == [
+        {
+            "_id": alice["_id"],
+            "username": "user1",
+            "email": "u1@example.com",
+            "order_count": 2,
+            "total_spent": 0.3,
+        }
+    ]
+    assert '"total_spent":0.3}' in response.text  # a JSON number with the exact digits
+
+
+async def test_top_customers_rank_and_limit(client, clock, container, leg):
+    needs_real_mongo(leg, "$sort on Decimal128 totals (two or more customers to rank)")
+    a, b, c, d = [await create(client, clock, n, T0) for n in range(1, 5)]
+    orders = [stored_order(a["_id"], "5.00") for _ in range(2)]
+    orders += [stored_order(b["_id"], "1.00"), stored_order(b["_id"], "9.50")]
+    orders += [stored_order(c["_id"], "50.00"), stored_order(d["_id"], "50.00")]
+    await write_orders(container, leg, orders)
+    response = await top_customers(client, limit=3)
+    assert response.status_code == 200
+    c_d = sorted([c["_id"], d["_id"]])
+    assert [(r["_id"], r["order_count"], r["total_spent"]) for r in response.json()] == [
+        (b["_id"], 2, 10.5),
+        (a["_id"], 2, 10),
+        (c_d[0], 1, 50),
+    ]
+    assert len((await top_customers(client)).json()) == 4  # limit defaults to 10
+
+
+async def test_top_customers_from_orders_placed_and_cancelled_over_http(client, clock, leg):
+    skip_without_transactions(leg)
+    buyer = await create(client, clock, 1, T0)
+    product = (
+        await client.post("/api/products/", json={"sku": "LAMP", "name": "Lamp", "price": 12.5})
+    ).json()
+    await client.put(f"/api/inventory/{product['_id']}", json={"quantity": 10})
+    placed = []
+    for quantity in (1, 2, 3):
+        body = {
+            "user_id": buyer["_id"],
+            "items": [{"product_id": product["_id"], "quantity": quantity}],
+        }
+        response = await client.post("/api/orders/", json=body)
+        assert response.status_code == 201, response.text
+        placed.append(response.json())
+    response = await client.post(
+        f"/api/orders/{placed[2]['_id']}/status", json={"status": "cancelled"}
+    )
+    assert response.status_code == 200, response.text
+    rows = (await top_customers(client)).json()
+    assert [(r["_id"], r["order_count"], r["total_spent"]) for r in rows] == [
+        (buyer["_id"], 2, 37.5)
+    ]
+    # purged: inactive and unchanged for over a year; the report drops the user, not the orders
+    await client.patch(f"/api/users/{buyer['_id']}", json={"is_active": False})
+    clock.moment = T0 + timedelta(days=400)
+    assert (await client.delete("/api/admin/inactive-users")).json() == {"deleted": 1}
+    assert (await top_customers(client)).json() == []
+    assert (await client.get(f"/api/orders/{placed[0]['_id']}")).status_code == 200
+
+
+@pytest.mark.parametrize("limit", ["0", "-1", "101", "1.5", "abc", "", '{"$gt": 0}'])
+async def test_top_customers_limit_must_be_1_to_100(client, limit):
+    response = await client.get("/api/analytics/customers/top", params={"limit": limit})
+    assert response.status_code == 422
+    assert isinstance(response.json()["detail"], list)
+
+
+@pytest.mark.parametrize("limit", [1, 100])
+async def test_top_customers_limit_bounds_are_200(client, limit):
+    response = await top_customers(client, limit=limit)
+    assert (response.status_code, response.json()) == (200, [])
+
+
 async def test_openapi_declares_the_routes_and_their_errors(client):
     paths = (await client.get("/openapi.json")).json()["paths"]
     by_role = paths["/api/analytics/users/by-role"]["get"]["responses"]
@@ -177,6 +294,16 @@ async def test_openapi_declares_the_routes_and_their_errors(client):
     assert {"200", "422", "503", "504"} <= purge["responses"].keys()
     (days,) = purge["parameters"]
     assert (days["name"], days["schema"]["minimum"], days["schema"]["default"]) == ("days", 1, 365)
+    top = paths["/api/analytics/customers/top"]["get"]
+    assert {"200", "422", "503", "504"} <= top["responses"].keys()
+    (limit,) = top["parameters"]
+    schema = limit["schema"]
+    assert (limit["name"], schema["minimum"], schema["maximum"], schema["default"]) == (
+        "limit",
+        1,
+        100,
+        10,
+    )
 
 
 @pytest.fixture
@@ -197,6 +324,7 @@ async def test_reports_and_purge_are_503_when_the_store_is_down(down_client):
     for response in (
         await down_client.get("/api/analytics/users/by-role"),
         await registrations(down_client, "2026-01-01", "2026-01-31"),
+        await top_customers(down_client),
         await down_client.delete("/api/admin/inactive-users", params={"days": 30}),
     ):
         assert (response.status_code, response.json()) == (503, unavailable)

@@ -6,8 +6,13 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from bson import Decimal128, ObjectId
 
-from adapters.mongo.analytics import registrations_pipeline, users_by_role_pipeline
+from adapters.mongo.analytics import (
+    registrations_pipeline,
+    top_customers_pipeline,
+    users_by_role_pipeline,
+)
 from entrypoints.container import build_container, provide
 from tests.conftest import make_settings
 
@@ -73,8 +78,10 @@ def _winning(explain: dict) -> tuple[list[str], list[str]]:
     return stages, indexes
 
 
-async def _explain_aggregate(store, pipeline: list[dict]) -> tuple[list[str], list[str]]:
-    explain = await store.db.command("aggregate", "users", pipeline=pipeline, explain=True)
+async def _explain_aggregate(
+    store, pipeline: list[dict], collection: str = "users"
+) -> tuple[list[str], list[str]]:
+    explain = await store.db.command("aggregate", collection, pipeline=pipeline, explain=True)
     return _winning(explain)
 
 
@@ -100,4 +107,23 @@ async def test_the_purge_uses_the_partial_index(store):
     )
     stages, indexes = _winning(explain)
     assert indexes == ["inactive_updated"], (stages, indexes)
+    assert "COLLSCAN" not in stages, stages
+
+
+async def test_top_customers_match_uses_the_status_user_total_index(store):
+    users = [ObjectId() for _ in range(20)]
+    statuses = ("pending", "paid", "shipped", "delivered", "cancelled")
+    await store.db["orders"].insert_many(
+        {
+            "user_id": users[n % 20],
+            "status": statuses[n % 5],
+            "total": Decimal128(f"{n}.25"),
+            "items": [],
+            "created_at": datetime(2026, 1, 1, tzinfo=UTC),
+            "updated_at": datetime(2026, 1, 1, tzinfo=UTC),
+        }
+        for n in range(300)
+    )
+    stages, indexes = await _explain_aggregate(store, top_customers_pipeline(10), "orders")
+    assert "status_user_total" in indexes, (stages, indexes)
     assert "COLLSCAN" not in stages, stages

@@ -1,12 +1,17 @@
-"""SQLite: the reports and the purge use their indexes (EXPLAIN QUERY PLAN), and the purge
-is one DELETE statement."""
+"""SQLite: the reports and the purge use their indexes (EXPLAIN QUERY PLAN), the purge is one
+DELETE statement, and top customers cut the ranking before joining users."""
 
 import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from adapters.sqlite.analytics import REGISTRATIONS, USERS_BY_ROLE
+from adapters.sqlite.analytics import (
+    REGISTRATIONS,
+    TOP_CUSTOMERS,
+    USERS_BY_ROLE,
+    SqliteAnalyticsReader,
+)
 from adapters.sqlite.mapping import USER_COLUMNS, user_row
 from adapters.sqlite.users import PURGE_INACTIVE, SqliteUserRepository
 from domain.ids import new_id
@@ -22,6 +27,11 @@ PLANS = {
         REGISTRATIONS,
         ("2025-01-01", "2025-12-31"),
         "SEARCH users USING COVERING INDEX users_created_day (<expr>>? AND <expr><?)",
+    ),
+    "top_customers": (
+        TOP_CUSTOMERS,
+        (20,),
+        "SCAN orders USING COVERING INDEX orders_customer_spending",
     ),
     "purge": (
         PURGE_INACTIVE,
@@ -58,11 +68,19 @@ def _random_user(n: int, rng: random.Random) -> User:
 
 async def _seed_and_analyze(db, count: int) -> None:
     rng = random.Random(5)
-    rows = [user_row(_random_user(n, rng)) for n in range(count)]
+    users = [_random_user(n, rng) for n in range(count)]
+    rows = [user_row(user) for user in users]
     insert = f"INSERT INTO users ({USER_COLUMNS}) VALUES ({', '.join('?' * 11)})"
+    statuses = ["pending", "paid", "shipped", "delivered", "cancelled"]
+    orders = [
+        (new_id(), rng.choice(users).id, rng.choice(statuses), rng.randrange(1, 10**5), "[]")
+        + (users[0].created_at.isoformat(timespec="milliseconds"),) * 2
+        for _ in range(3 * count)
+    ]
 
     def work(conn) -> None:
         conn.executemany(insert, rows)
+        conn.executemany(f"INSERT INTO orders VALUES ({', '.join('?' * 7)})", orders)
         conn.execute("ANALYZE")
 
     await db.write(work)
@@ -82,6 +100,17 @@ async def test_query_plans_use_the_indexes_without_temp_btrees_for_grouping(db, 
     if report == "users_by_role":
         # ORDER BY total needs the sorter, but only over one row per role
         assert plan.count("USE TEMP B-TREE FOR ORDER BY") <= 1, plan
+    if report == "top_customers":
+        # the ranking's sorter is bounded by the LIMIT; users are looked up for its rows only,
+        # by primary key, after it (the LEFT JOIN runs on the subquery's output)
+        assert plan == [
+            "CO-ROUTINE t",
+            expected,
+            "USE TEMP B-TREE FOR ORDER BY",
+            "SCAN t",
+            "SEARCH u USING INDEX sqlite_autoindex_users_1 (id=?) LEFT-JOIN",
+            "USE TEMP B-TREE FOR ORDER BY",
+        ], plan
 
 
 async def test_the_purge_is_one_delete_statement(db):
@@ -104,3 +133,21 @@ async def test_the_purge_is_one_delete_statement(db):
     assert [s for s in statements if s.lstrip().upper().startswith("DELETE")] == [
         PLANS["purge"][0].replace("?", "'2025-06-01T00:00:00.000+00:00'")
     ]
+
+
+async def test_top_customers_joins_users_to_the_cut_ranking_only(db):
+    """The statement runs once with LIMIT limit*2 when nobody ranked was purged."""
+    await _seed_and_analyze(db, 300)
+    statements: list[str] = []
+    db.reader.set_trace_callback(statements.append)
+    try:
+        rows = await SqliteAnalyticsReader(db).top_customers(5)
+    finally:
+        db.reader.set_trace_callback(None)
+    assert len(rows) == 5
+    assert statements == [TOP_CUSTOMERS.replace("LIMIT ?", "LIMIT 10")]
+    (expected,) = db.reader.execute(
+        "SELECT count(*) FROM orders WHERE user_id = ? AND status <> 'cancelled'",
+        (rows[0].user_id,),
+    ).fetchone()
+    assert rows[0].order_count == expected
