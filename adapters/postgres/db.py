@@ -15,20 +15,27 @@ for a new one to connect, is a 503.
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 from asyncpg import exceptions as pg
 
-from adapters.postgres.errors import DRIVER_ERRORS, translate, translating
+from adapters.postgres.errors import (
+    CONNECTION_LOST,
+    DRIVER_ERRORS,
+    StaleConnectionError,
+    translate,
+    translating,
+)
 from adapters.postgres.mapping import init_connection
 from adapters.postgres.migrations import migrate
 from domain.errors import StoreTimeoutError, UnavailableError
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 RETRY_SECONDS = 5.0
 CLIENT_TIMEOUT_MARGIN_S = 0.5
 
@@ -160,16 +167,18 @@ class PostgresDatabase:
             # the pool is exhausted past its timeout, or a new connection does not connect
             log.warning("PostgreSQL: no connection within %ss", self.options.acquire_timeout_s)
             raise UnavailableError() from None
-        except DRIVER_ERRORS as exc:
-            raise translate(exc) or UnavailableError() from None
+        except DRIVER_ERRORS as exc:  # refused, reset, or rejected while connecting
+            log.warning("PostgreSQL: no connection: %s: %s", type(exc).__name__, exc)
+            raise UnavailableError() from None
         try:
             with translating():
                 try:
                     yield conn
-                except TimeoutError:
-                    # a client-side timeout leaves a cancel request in flight: drop the
+                except (TimeoutError, *CONNECTION_LOST):
+                    # dead, or a client-side timeout with a cancel request in flight: drop the
                     # connection rather than wait for a server that may not answer at all
-                    conn.terminate()
+                    with contextlib.suppress(pg.InterfaceError):  # already released
+                        conn.terminate()
                     raise
         finally:
             try:
@@ -190,14 +199,40 @@ class PostgresDatabase:
             try:
                 yield conn
             except TimeoutError:
-                conn.terminate()
-                raise
+                raise  # no rollback: connection() drops that connection
             except BaseException:
-                if not conn.is_closed():
-                    with contextlib.suppress(*DRIVER_ERRORS):
+                with contextlib.suppress(*DRIVER_ERRORS):  # a dead proxy raises InterfaceError
+                    if not conn.is_closed():
                         await tx.rollback()
                 raise
             await tx.commit()
+
+    async def read(
+        self, work: Callable[[asyncpg.Connection], Awaitable[T]], *, snapshot: bool = False
+    ) -> T:
+        """Run a read; again on another connection when the pooled one was already dead.
+
+        After the server closed idle connections (pg_terminate_backend, a restart), the pool
+        may hand one out before the event loop has seen it close; asyncpg then refuses to send
+        anything on it, and the read is repeated instead of failing. A connection that dies
+        while the statement runs is a 503, as is any failure of a write.
+        `snapshot`: one read-only REPEATABLE READ transaction, so several reads agree.
+        """
+        for _ in range(self.options.max_size):
+            try:
+                return await self._read_once(work, snapshot)
+            except StaleConnectionError:
+                continue  # that connection is dropped; the pool makes a new one if need be
+        return await self._read_once(work, snapshot)
+
+    async def _read_once(
+        self, work: Callable[[asyncpg.Connection], Awaitable[T]], snapshot: bool
+    ) -> T:
+        if snapshot:
+            async with self.transaction(isolation="repeatable_read", readonly=True) as conn:
+                return await work(conn)
+        async with self.connection() as conn:
+            return await work(conn)
 
     async def migrate(self) -> list[int]:
         """Apply pending migrations (opening the pool already does); the versions applied."""
@@ -220,8 +255,8 @@ class PostgresPing:
         self._db = db
 
     async def ping(self) -> None:
-        async with self._db.connection() as conn:
-            await conn.fetchval("SELECT 1", timeout=self._db.options.connect_timeout_s)
+        timeout = self._db.options.connect_timeout_s
+        await self._db.read(lambda conn: conn.fetchval("SELECT 1", timeout=timeout))
 
 
 class PostgresSchema:

@@ -1,21 +1,41 @@
 """Driver errors -> domain errors; nothing from asyncpg escapes this package."""
 
-import functools
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import ParamSpec, TypeVar
 
 from asyncpg import exceptions as pg
 
 from domain.errors import DomainError, DuplicateError, StoreTimeoutError, UnavailableError
 
 log = logging.getLogger(__name__)
-P = ParamSpec("P")
-T = TypeVar("T")
 
 # Everything the driver or the socket under it can raise.
 DRIVER_ERRORS = (pg.PostgresError, pg.InterfaceError, pg.InternalClientError, OSError)
+
+# The connection died under the statement (killed, reset, or left in a state asyncpg cannot
+# continue from); whatever was sent on it may or may not have run.
+CONNECTION_LOST = (
+    pg.PostgresConnectionError,  # 08xxx, incl. ConnectionDoesNotExistError
+    pg.AdminShutdownError,  # 57P01: pg_terminate_backend, smart/fast shutdown
+    pg.CrashShutdownError,  # 57P02
+    pg.InterfaceError,  # the connection is closed, or the pool is closing
+    pg.InternalClientError,  # protocol state lost, or a stale statement cache
+    ConnectionError,  # reset, aborted, broken pipe
+)
+
+
+# Raised by asyncpg itself before anything is sent: the pooled connection was already dead
+# (the server's goodbye arrived while it sat idle) or its protocol state is unusable.
+DEAD_BEFORE_USE = (pg.InterfaceError, pg.InternalClientError)
+
+
+class ConnectionLostError(UnavailableError):
+    """The connection died under a statement, which may or may not have run."""
+
+
+class StaleConnectionError(ConnectionLostError):
+    """The pooled connection was dead before the statement was sent; safe to try another."""
 
 
 def duplicate_field(exc: pg.UniqueViolationError) -> str:
@@ -37,13 +57,17 @@ def translate(exc: BaseException) -> DomainError | None:
         return StoreTimeoutError()
     if isinstance(exc, TimeoutError):  # asyncpg's client-side command timeout
         return StoreTimeoutError()
+    if isinstance(exc, DEAD_BEFORE_USE):
+        log.info("PostgreSQL: stale pooled connection: %s: %s", type(exc).__name__, exc)
+        return StaleConnectionError()
+    if isinstance(exc, CONNECTION_LOST):
+        log.warning("PostgreSQL connection lost: %s: %s", type(exc).__name__, exc)
+        return ConnectionLostError()
     if isinstance(
         exc,
-        pg.PostgresConnectionError  # 08xxx, incl. ConnectionDoesNotExistError
-        | pg.OperatorInterventionError  # 57Pxx: terminated, shutting down, starting up
+        pg.OperatorInterventionError  # 57Pxx: shutting down, starting up
         | pg.InsufficientResourcesError  # 53xxx: too many connections, disk full
-        | pg.InterfaceError  # connection closed or pool closing under our feet
-        | OSError,  # refused, reset, unreachable
+        | OSError,  # refused, unreachable
     ):
         log.warning("PostgreSQL unavailable: %s: %s", type(exc).__name__, exc)
         return UnavailableError()
@@ -61,14 +85,3 @@ def translating() -> Iterator[None]:
             raise domain_error from None
         sqlstate = getattr(exc, "sqlstate", None)
         raise RuntimeError(f"unexpected PostgreSQL error {type(exc).__name__} {sqlstate}") from exc
-
-
-def translated(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
-    """Decorate an adapter coroutine so driver errors leave it as domain errors."""
-
-    @functools.wraps(method)
-    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
-        with translating():
-            return await method(*args, **kwargs)
-
-    return wrapper

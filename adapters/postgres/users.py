@@ -40,25 +40,28 @@ class PostgresUserRepository:
     async def get(self, user_id: str) -> User | None:
         if not is_valid_id(user_id):
             return None
-        async with self._db.connection() as conn:
-            row = await conn.fetchrow(_GET, user_id)
+        row = await self._db.read(lambda conn: conn.fetchrow(_GET, user_id))
         return row_user(row) if row is not None else None
 
     async def list(self, where: UserFilter, page: PageRequest) -> Page[User]:
         clause, params = _where(where)
         n = len(params)
-        # one snapshot, so the total and the page agree
-        async with self._db.transaction(isolation="repeatable_read", readonly=True) as conn:
+
+        async def count_and_page(conn) -> tuple[int, list]:
             total = await conn.fetchval(f"SELECT count(*) FROM users{clause}", *params)
-            rows = []
-            if total > page.skip:
-                rows = await conn.fetch(
-                    f"SELECT {USER_COLUMNS} FROM users{clause}"
-                    f" ORDER BY created_at DESC, id DESC LIMIT ${n + 1} OFFSET ${n + 2}",
-                    *params,
-                    page.limit,
-                    page.skip,
-                )
+            if total <= page.skip:
+                return total, []
+            rows = await conn.fetch(
+                f"SELECT {USER_COLUMNS} FROM users{clause}"
+                f" ORDER BY created_at DESC, id DESC LIMIT ${n + 1} OFFSET ${n + 2}",
+                *params,
+                page.limit,
+                page.skip,
+            )
+            return total, rows
+
+        # one snapshot, so the total and the page agree
+        total, rows = await self._db.read(count_and_page, snapshot=True)
         return Page([row_user(r) for r in rows], total)
 
     async def update(self, user: User) -> None:
