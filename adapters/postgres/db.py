@@ -67,6 +67,7 @@ class PostgresDatabase:
         self._opening: asyncio.Task[asyncpg.Pool] | None = None
         self._retrying: asyncio.Task[None] | None = None
         self._closed = False
+        self.applied: list[int] = []  # migration versions this process applied
 
     # -- life cycle -------------------------------------------------------------------------
 
@@ -122,6 +123,7 @@ class PostgresDatabase:
                 pool.terminate()
                 raise
             if applied:
+                self.applied += applied
                 log.info("PostgreSQL migrations applied: %s", applied)
             self._pool = pool
             return pool
@@ -237,7 +239,9 @@ class PostgresDatabase:
     async def migrate(self) -> list[int]:
         """Apply pending migrations (opening the pool already does); the versions applied."""
         async with self.connection() as conn:
-            return await migrate(conn, self.options.schema)
+            applied = await migrate(conn, self.options.schema)
+        self.applied += applied
+        return applied
 
 
 async def open_postgres(url: str, **options: Any) -> AsyncIterator[PostgresDatabase]:
@@ -264,10 +268,11 @@ class PostgresSchema:
         self._db = db
 
     async def ensure(self) -> str:
+        await self._db.migrate()
         async with self._db.connection() as conn:
             database = await conn.fetchval("SELECT current_database()")
-        applied = await self._db.migrate()
+            version = await conn.fetchval("SELECT max(version) FROM schema_migrations")
         return (
-            f"postgres {database}/{self._db.options.schema}: schema up to date"
-            f" (applied now: {applied or 'none'})"
+            f"postgres {database}/{self._db.options.schema}: schema at version {version}"
+            f" (applied now: {self._db.applied or 'none'})"
         )
