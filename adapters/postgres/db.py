@@ -31,7 +31,7 @@ from adapters.postgres.errors import (
     translating,
 )
 from adapters.postgres.mapping import init_connection
-from adapters.postgres.migrations import migrate
+from adapters.postgres.migrations import migrate, quote_ident
 from domain.errors import StoreTimeoutError, UnavailableError
 
 log = logging.getLogger(__name__)
@@ -82,8 +82,13 @@ class PostgresDatabase:
     async def _keep_trying(self) -> None:
         while self._pool is None:
             await asyncio.sleep(RETRY_SECONDS)
-            with contextlib.suppress(UnavailableError, StoreTimeoutError):
+            try:
                 await self.pool()
+            except (UnavailableError, StoreTimeoutError):
+                continue
+            except Exception:  # a failing migration: say so now, requests will show it too
+                log.exception("PostgreSQL: opening the pool failed")
+                return
         log.info("PostgreSQL pool open")
 
     async def close(self) -> None:
@@ -143,7 +148,7 @@ class PostgresDatabase:
                 command_timeout=o.command_timeout_s + CLIENT_TIMEOUT_MARGIN_S,
                 server_settings={
                     "application_name": o.application_name,
-                    "search_path": o.schema,
+                    "search_path": quote_ident(o.schema),
                     "statement_timeout": str(int(o.command_timeout_s * 1000)),
                 },
                 init=init_connection,
