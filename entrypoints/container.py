@@ -33,7 +33,18 @@ from adapters.mongo.products import (
 from adapters.mongo.store import MongoPing, MongoSchema, open_client, open_store
 from adapters.mongo.users import MongoUserRepository
 from adapters.passwords import Argon2PasswordHasher
+from adapters.postgres.analytics import PostgresAnalyticsReader
 from adapters.postgres.db import PostgresPing, PostgresSchema, open_postgres
+from adapters.postgres.orders import (
+    PostgresIdempotencyRepository,
+    PostgresOrderRepository,
+    PostgresUnitOfWorkFactory,
+)
+from adapters.postgres.products import (
+    PostgresInventoryRepository,
+    PostgresProductRepository,
+    PostgresProductSearch,
+)
 from adapters.postgres.users import PostgresUserRepository
 from adapters.sqlite.analytics import SqliteAnalyticsReader
 from adapters.sqlite.db import SqlitePing, SqliteSchema, open_sqlite
@@ -143,8 +154,15 @@ class PostgresStorage(containers.DeclarativeContainer):
         application_name=settings.provided.postgres_application_name,
     )
     users = providers.Singleton(PostgresUserRepository, db)
+    products = providers.Singleton(PostgresProductRepository, db)
+    inventory = providers.Singleton(PostgresInventoryRepository, db)
+    product_search = providers.Singleton(PostgresProductSearch, db)
+    orders = providers.Singleton(PostgresOrderRepository, db)
+    idempotency = providers.Singleton(PostgresIdempotencyRepository, db)
+    uow = providers.Singleton(PostgresUnitOfWorkFactory, db)
     ping = providers.Singleton(PostgresPing, db)
     schema = providers.Singleton(PostgresSchema, db)
+    analytics = providers.Singleton(PostgresAnalyticsReader, db)
 
 
 STORAGES: dict[Backend, type[containers.DeclarativeContainer]] = {

@@ -6,7 +6,13 @@ from contextlib import contextmanager
 
 from asyncpg import exceptions as pg
 
-from domain.errors import DomainError, DuplicateError, StoreTimeoutError, UnavailableError
+from domain.errors import (
+    ConflictError,
+    DomainError,
+    DuplicateError,
+    StoreTimeoutError,
+    UnavailableError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +44,16 @@ class StaleConnectionError(ConnectionLostError):
     """The pooled connection was dead before the statement was sent; safe to try another."""
 
 
+class TransactionConflictError(ConflictError):
+    """A serialization failure or a deadlock: the transaction was rolled back; a retry of the
+    whole transaction may succeed (the unit of work does so), else it is a 409."""
+
+    code = "concurrent_change"
+
+    def __init__(self) -> None:
+        super().__init__("A concurrent change got in the way; try again")
+
+
 def duplicate_field(exc: pg.UniqueViolationError) -> str:
     """The field a unique violation hit, from the constraint name (`<table>_<field>_key`)."""
     name, table = exc.constraint_name or "", exc.table_name or ""
@@ -52,6 +68,10 @@ def translate(exc: BaseException) -> DomainError | None:
     """The domain error for a driver error, or None when it is a bug to surface as a 500."""
     if isinstance(exc, pg.UniqueViolationError):
         return DuplicateError(duplicate_field(exc))
+    # 40001 serialization_failure, 40P01 deadlock_detected
+    if isinstance(exc, pg.SerializationError | pg.DeadlockDetectedError):
+        log.info("PostgreSQL transaction conflict: %s: %s", type(exc).__name__, exc)
+        return TransactionConflictError()
     # statement_timeout (57014) and lock_timeout (55P03): the server gave up waiting
     if isinstance(exc, pg.QueryCanceledError | pg.LockNotAvailableError):
         return StoreTimeoutError()

@@ -1,5 +1,7 @@
 """Users in PostgreSQL."""
 
+from datetime import datetime
+
 from adapters.postgres.db import PostgresDatabase
 from adapters.postgres.mapping import USER_COLUMNS, row_user, user_row
 from domain.errors import NotFoundError
@@ -14,6 +16,8 @@ _UPDATE = (
     " WHERE id = $1"
 )
 _GET = f"SELECT {USER_COLUMNS} FROM users WHERE id = $1"
+# `NOT is_active` as written in the partial index users_inactive_updated, so it applies
+PURGE_INACTIVE = "DELETE FROM users WHERE NOT is_active AND updated_at < $1"
 
 
 def _where(where: UserFilter) -> tuple[str, list[object]]:
@@ -76,3 +80,8 @@ class PostgresUserRepository:
         async with self._db.connection() as conn:
             status = await conn.execute("DELETE FROM users WHERE id = $1", user_id)
         return status != "DELETE 0"
+
+    async def delete_inactive_before(self, cutoff: datetime) -> int:
+        async with self._db.connection() as conn:
+            status = await conn.execute(PURGE_INACTIVE, cutoff)
+        return int(status.rsplit(" ", 1)[1])
