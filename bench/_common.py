@@ -1,10 +1,11 @@
 """Shared helpers: an app on a backend, served in-process through httpx's ASGI transport."""
 
 import tempfile
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
 import httpx
+from _postgres import fresh_database
 from asgi_lifespan import LifespanManager
 
 from entrypoints.container import build_container
@@ -23,8 +24,12 @@ def settings_for(backend: str, folder: str, **overrides) -> Settings:
 
 @asynccontextmanager
 async def client_for(backend: str, **overrides):
-    """(client, app) on a fresh store: memory, or SQLite in a temporary folder."""
-    with tempfile.TemporaryDirectory() as folder:
+    """(client, app) on a fresh store: memory, SQLite in a temporary folder, or a new
+    PostgreSQL database on POSTGRES_URL's server (dropped afterwards)."""
+    async with AsyncExitStack() as stack:
+        folder = stack.enter_context(tempfile.TemporaryDirectory())
+        if backend == "postgres":
+            overrides.setdefault("postgres_url", await stack.enter_async_context(fresh_database()))
         settings = settings_for(backend, folder, **overrides)
         app = create_app(settings, build_container(settings))
         async with LifespanManager(app) as manager:

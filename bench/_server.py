@@ -11,10 +11,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
+from _postgres import fresh_database_sync
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -63,14 +64,16 @@ def serve(args: list[str], env: dict[str, str], ready_path: str = "/health/ready
 
 @contextmanager
 def storefront(backend: str, **extra_env: str):
-    """`storefront serve` on a backend, with a throwaway SQLite file."""
-    with tempfile.TemporaryDirectory() as tmp:
+    """`storefront serve` on a backend, with a throwaway SQLite file or PostgreSQL database."""
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         env = {
             "STORAGE_BACKEND": backend,
             "SQLITE_PATH": f"{tmp}/bench.db",
             "LOG_LEVEL": "WARNING",
             **extra_env,
         }
+        if backend == "postgres":
+            env["POSTGRES_URL"] = stack.enter_context(fresh_database_sync())
         with serve([str(BIN / "storefront"), "serve"], env) as base:
             yield base
 

@@ -1,6 +1,7 @@
-"""GET-by-id and list throughput for users on memory and sqlite, against a bare FastAPI route.
+"""GET-by-id and list throughput for users per backend (memory, sqlite, postgres), vs a bare route.
 
 Usage: python bench/http_users.py [--users 5000] [--seconds 5] [--connections 64]
+       [--backends memory,sqlite,postgres]  (postgres: a fresh database on POSTGRES_URL's server)
 Servers start as users start them (`storefront serve`, one worker). Figures, never pass/fail.
 Users are loaded through the API with a cheap argon2 cost so loading takes seconds.
 """

@@ -1,6 +1,7 @@
-"""Order placement throughput on memory and sqlite against a parse-only route, and oversell.
+"""Order placement throughput per backend against a parse-only route, and oversell.
 
 Usage: python bench/orders.py [--products 10000] [--stock 40] [--seconds 10] [--connections 64]
+       [--backends memory,sqlite,postgres]  (postgres: a fresh database on POSTGRES_URL's server)
 Each server (`storefront serve`, one worker) gets users and products with stock; wrk sends
 3-line orders for random products from 64 connections. Stock is low enough that some orders
 are refused (409), so the final count checks that nothing was oversold. Figures only.

@@ -33,6 +33,19 @@ from adapters.mongo.products import (
 from adapters.mongo.store import MongoPing, MongoSchema, open_client, open_store
 from adapters.mongo.users import MongoUserRepository
 from adapters.passwords import Argon2PasswordHasher
+from adapters.postgres.analytics import PostgresAnalyticsReader
+from adapters.postgres.db import PostgresPing, PostgresSchema, open_postgres
+from adapters.postgres.orders import (
+    PostgresIdempotencyRepository,
+    PostgresOrderRepository,
+    PostgresUnitOfWorkFactory,
+)
+from adapters.postgres.products import (
+    PostgresInventoryRepository,
+    PostgresProductRepository,
+    PostgresProductSearch,
+)
+from adapters.postgres.users import PostgresUserRepository
 from adapters.sqlite.analytics import SqliteAnalyticsReader
 from adapters.sqlite.db import SqlitePing, SqliteSchema, open_sqlite
 from adapters.sqlite.orders import (
@@ -127,10 +140,36 @@ class MongoStorage(containers.DeclarativeContainer):
     analytics = providers.Singleton(MongoAnalyticsReader, store)
 
 
+class PostgresStorage(containers.DeclarativeContainer):
+    settings = providers.Dependency(instance_of=Settings)
+    db = providers.Resource(
+        open_postgres,
+        settings.provided.postgres_url,
+        schema=settings.provided.postgres_schema,
+        min_size=settings.provided.postgres_min_pool_size,
+        max_size=settings.provided.postgres_max_pool_size,
+        command_timeout_s=settings.provided.postgres_command_timeout_s,
+        acquire_timeout_s=settings.provided.postgres_acquire_timeout_s,
+        connect_timeout_s=settings.provided.postgres_connect_timeout_s,
+        application_name=settings.provided.postgres_application_name,
+    )
+    users = providers.Singleton(PostgresUserRepository, db)
+    products = providers.Singleton(PostgresProductRepository, db)
+    inventory = providers.Singleton(PostgresInventoryRepository, db)
+    product_search = providers.Singleton(PostgresProductSearch, db)
+    orders = providers.Singleton(PostgresOrderRepository, db)
+    idempotency = providers.Singleton(PostgresIdempotencyRepository, db)
+    uow = providers.Singleton(PostgresUnitOfWorkFactory, db)
+    ping = providers.Singleton(PostgresPing, db)
+    schema = providers.Singleton(PostgresSchema, db)
+    analytics = providers.Singleton(PostgresAnalyticsReader, db)
+
+
 STORAGES: dict[Backend, type[containers.DeclarativeContainer]] = {
     Backend.MEMORY: MemoryStorage,
     Backend.SQLITE: SqliteStorage,
     Backend.MONGO: MongoStorage,
+    Backend.POSTGRES: PostgresStorage,
 }
 
 

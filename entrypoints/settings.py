@@ -11,6 +11,7 @@ class Backend(StrEnum):
     MEMORY = "memory"
     SQLITE = "sqlite"
     MONGO = "mongo"
+    POSTGRES = "postgres"
 
 
 class Settings(BaseSettings):
@@ -28,6 +29,15 @@ class Settings(BaseSettings):
     mongodb_connect_timeout_ms: int = Field(3000, ge=1)
     mongodb_socket_timeout_ms: int = Field(10000, ge=1)
     mongodb_timeout_ms: int | None = Field(None, ge=1, description="CSOT timeoutMS, off by default")
+
+    postgres_url: str = "postgresql://postgres@localhost:5432/storefront"
+    postgres_schema: str = Field("public", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
+    postgres_min_pool_size: int = Field(1, ge=0)
+    postgres_max_pool_size: int = Field(10, ge=1)
+    postgres_command_timeout_s: float = Field(10.0, gt=0, description="statement timeout -> 504")
+    postgres_acquire_timeout_s: float = Field(5.0, gt=0, description="no connection -> 503")
+    postgres_connect_timeout_s: float = Field(3.0, gt=0)
+    postgres_application_name: str = "storefront"
 
     sqlite_path: str = "data/storefront.db"
     sqlite_synchronous: Literal["OFF", "NORMAL", "FULL", "EXTRA"] = "FULL"

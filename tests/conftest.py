@@ -4,15 +4,18 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import NoReturn
+from urllib.parse import urlsplit
 
+import asyncpg
 import pytest
+import pytest_asyncio
 from dependency_injector import containers, providers
 from mongomock_motor import AsyncMongoMockClient
 
 from entrypoints.container import Container, build_container, build_storage, provide
 from entrypoints.settings import Settings
 
-LEGS = ["memory", "sqlite", "mongo-fake", "mongo"]
+LEGS = ["memory", "sqlite", "mongo-fake", "mongo", "postgres"]
 FAST_HASH = {"password_hash_time_cost": 1, "password_hash_memory_kib": 1024}
 
 
@@ -26,17 +29,89 @@ def _mongo_unavailable(reason: str) -> NoReturn:
     pytest.skip(f"{MONGO_SKIP}: {reason}")
 
 
-def pytest_report_header(config) -> str:
+def pytest_report_header(config) -> list[str]:
     where = (
         "MONGODB_URL"
         if os.environ.get("MONGODB_URL")
         else "testcontainers, if a Docker engine answers"
     )
     driver = os.environ.get("MONGODB_DRIVER", "pymongo")
-    return (
+    return [
         f"storage legs: {', '.join(LEGS)} (mongo-fake = mongomock-motor, a fake; "
-        f"mongo via {where}, driver {driver})"
-    )
+        f"mongo via {where}, driver {driver})",
+        postgres_header(),
+    ]
+
+
+def postgres_header() -> str:
+    url = os.environ.get("POSTGRES_URL")
+    ci = " (CI is set: an unreachable server fails the leg)" if os.environ.get("CI") else ""
+    return f"postgres leg: {f'POSTGRES_URL={url}' if url else 'POSTGRES_URL is not set'}{ci}"
+
+
+def postgres_unavailable(reason: str) -> None:
+    """Skip with the reason; a failure when CI is set, since CI has a server and must run it."""
+    if os.environ.get("CI"):
+        pytest.fail(f"the postgres leg must run in CI, but {reason}", pytrace=False)
+    pytest.skip(f"real PostgreSQL leg skipped: {reason}")
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def postgres_url() -> AsyncIterator[str]:
+    """A database of this session's own on POSTGRES_URL's server, dropped at the end.
+
+    Without the right to create databases, the tests use POSTGRES_URL's database as it is
+    (each test still gets a schema of its own).
+    """
+    url = os.environ.get("POSTGRES_URL")
+    if not url:
+        postgres_unavailable("POSTGRES_URL is not set")
+    try:
+        admin = await asyncpg.connect(url, timeout=5)
+    except Exception as exc:
+        postgres_unavailable(f"POSTGRES_URL does not answer ({type(exc).__name__}: {exc})")
+    name = f"storefront_test_{uuid.uuid4().hex[:12]}"
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    except asyncpg.InsufficientPrivilegeError:
+        name = ""
+    finally:
+        await admin.close()
+    if not name:
+        yield url
+        return
+    try:
+        yield urlsplit(url)._replace(path=f"/{name}").geturl()
+    finally:
+        admin = await asyncpg.connect(url, timeout=10)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+@pytest.fixture
+async def postgres_schema(postgres_url) -> AsyncIterator[str]:
+    """A fresh schema name for one test; the adapter creates it, this drops it afterwards."""
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    yield name
+    admin = await asyncpg.connect(postgres_url, timeout=10)
+    try:
+        await admin.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+    finally:
+        await admin.close()
+
+
+def postgres_overrides(request) -> dict:
+    """Settings for a test on the postgres leg: its own schema, pool and application_name."""
+    schema = request.getfixturevalue("postgres_schema")
+    return {
+        "postgres_url": request.getfixturevalue("postgres_url"),
+        "postgres_schema": schema,
+        "postgres_application_name": f"storefront-test-{schema}",
+        "postgres_min_pool_size": 1,
+        "postgres_max_pool_size": 4,
+    }
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -108,6 +183,8 @@ def make_storage(leg: str, settings: Settings) -> containers.DeclarativeContaine
 def leg(request) -> str:
     if request.param == "mongo":
         request.getfixturevalue("mongo_url")
+    if request.param == "postgres":
+        request.getfixturevalue("postgres_url")
     return request.param
 
 
@@ -116,6 +193,8 @@ def settings(leg, tmp_path, request) -> Settings:
     overrides = {}
     if leg == "mongo":
         overrides["mongodb_url"] = request.getfixturevalue("mongo_url")
+    if leg == "postgres":
+        overrides |= postgres_overrides(request)
     return make_settings(leg, tmp_path, **overrides)
 
 

@@ -2,7 +2,9 @@
 
 import asyncio
 import sqlite3
+from decimal import Decimal
 
+import asyncpg
 import pytest
 from typer.testing import CliRunner
 
@@ -33,19 +35,37 @@ C-4,Stool,0.10,,,,no
 """
 
 
-@pytest.fixture(params=["sqlite", "memory"])
+@pytest.fixture(params=["sqlite", "memory", "postgres"])
 def store(request, tmp_path, monkeypatch):
     db = tmp_path / "cli.db"
     monkeypatch.setenv("STORAGE_BACKEND", request.param)
     monkeypatch.setenv("SQLITE_PATH", str(db))
     for name, value in FAST_HASH.items():
         monkeypatch.setenv(name.upper(), str(value))
+    if request.param == "postgres":
+        url, schema = (request.getfixturevalue(f) for f in ("postgres_url", "postgres_schema"))
+        monkeypatch.setenv("POSTGRES_URL", url)
+        monkeypatch.setenv("POSTGRES_SCHEMA", schema)
+        return request.param, (url, schema)
     return request.param, db
 
 
 def rows(db, sql: str) -> list[tuple]:
     with sqlite3.connect(db) as conn:
         return conn.execute(sql).fetchall()
+
+
+def pg_rows(where: tuple[str, str], sql: str) -> list[tuple]:
+    url, schema = where
+
+    async def fetch() -> list[tuple]:
+        conn = await asyncpg.connect(url, server_settings={"search_path": schema})
+        try:
+            return [tuple(r) for r in await conn.fetch(sql)]
+        finally:
+            await conn.close()
+
+    return asyncio.run(fetch())
 
 
 def test_import_jsonl_reports_every_bad_line_and_exits_1(store, tmp_path):
@@ -72,6 +92,11 @@ def test_import_jsonl_reports_every_bad_line_and_exits_1(store, tmp_path):
         assert again.exit_code == 1
         # A-1 goes back to "Red lamp" then to "v2" again: two updates; A-4 is unchanged
         assert "0 inserted, 2 updated, 1 unchanged, 4 rejected" in again.output
+    if backend == "postgres":
+        assert pg_rows(db, "SELECT sku, name, price FROM products ORDER BY sku") == [
+            ("A-1", "Red lamp v2", Decimal("19.99")),
+            ("A-4", "Kettle", Decimal("0.10")),
+        ]
 
 
 def test_import_csv(store, tmp_path):
@@ -87,6 +112,12 @@ def test_import_csv(store, tmp_path):
         assert rows(db, "SELECT sku, price_cents, tags, is_active, category FROM products") == [
             ("C-1", 1050, '["home","office"]', 1, "home"),
             ("C-4", 10, "[]", 0, None),
+        ]
+    if backend == "postgres":
+        sql = "SELECT sku, price, tags, is_active, category FROM products ORDER BY sku"
+        assert pg_rows(db, sql) == [
+            ("C-1", Decimal("10.50"), ["home", "office"], True, "home"),
+            ("C-4", Decimal("0.10"), [], False, None),
         ]
 
 
@@ -126,6 +157,16 @@ def test_seed_is_deterministic_and_rerunnable(store):
         assert "users: 0 created, 12 already there" in again.output
         assert "0 inserted, 0 updated, 1500 unchanged" in again.output
         assert rows(db, "SELECT sku, name, price_cents, tags FROM products ORDER BY sku") == first
+    if backend == "postgres":
+        sql = "SELECT sku, name, price, tags FROM products ORDER BY sku"
+        first = pg_rows(db, sql)
+        hashes = pg_rows(db, "SELECT DISTINCT password_hash FROM users")
+        assert len(first) == 1500 and len(hashes) == 1
+        again = runner.invoke(app, args)
+        assert again.exit_code == 0, again.output
+        assert "users: 0 created, 12 already there" in again.output
+        assert "0 inserted, 0 updated, 1500 unchanged" in again.output
+        assert pg_rows(db, sql) == first
 
 
 def test_seed_data_depends_only_on_the_seed():

@@ -125,7 +125,7 @@ def test_compose_api_waits_for_a_healthy_mongo_and_uses_the_replica_set(compose)
     assert any(str(port).endswith(":8000") for port in api["ports"])
 
 
-@pytest.mark.parametrize("service", ["api", "mongo"])
+@pytest.mark.parametrize("service", ["api", "mongo", "postgres", "api-postgres"])
 def test_compose_has_a_healthcheck_on_every_service(compose, service):
     healthcheck = compose["services"][service]["healthcheck"]
     assert healthcheck["test"][0] == "CMD"
@@ -135,3 +135,34 @@ def test_compose_has_a_healthcheck_on_every_service(compose, service):
 def test_compose_api_healthcheck_asks_health_live(compose):
     test = compose["services"]["api"]["healthcheck"]["test"]
     assert "/health/live" in test[-1]
+
+
+def test_compose_postgres_profile_is_optional_and_uses_the_official_image(compose):
+    services = compose["services"]
+    assert "profiles" not in services["api"] and "profiles" not in services["mongo"]
+    for name in ("postgres", "api-postgres"):
+        assert services[name]["profiles"] == ["postgres"]
+    assert re.fullmatch(r"postgres:1[4-9](\.\d+)?", services["postgres"]["image"])
+
+
+def test_compose_postgres_healthcheck_is_pg_isready(compose):
+    test = compose["services"]["postgres"]["healthcheck"]["test"]
+    assert test[:2] == ["CMD", "pg_isready"]
+
+
+def test_compose_keeps_postgres_data_in_a_named_volume(compose):
+    mounts = compose["services"]["postgres"]["volumes"]
+    named = [m.split(":")[0] for m in mounts if m.endswith(":/var/lib/postgresql/data")]
+    assert named and named[0] in compose["volumes"]
+
+
+def test_compose_api_postgres_waits_for_a_healthy_server_and_uses_it(compose):
+    api = compose["services"]["api-postgres"]
+    assert api["build"] == "." or api["build"]["context"] == "."
+    assert api["depends_on"]["postgres"]["condition"] == "service_healthy"
+    env = api["environment"]
+    assert env["STORAGE_BACKEND"] == "postgres"
+    assert env["POSTGRES_URL"].startswith("postgresql://")
+    assert "@postgres:5432/" in env["POSTGRES_URL"]
+    api_ports = {str(p).split(":")[0] for p in compose["services"]["api"]["ports"]}
+    assert not api_ports & {str(p).split(":")[0] for p in api["ports"]}  # both can run at once

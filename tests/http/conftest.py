@@ -10,7 +10,7 @@ from entrypoints.container import build_container
 from entrypoints.http.app import create_app
 from tests.conftest import make_storage
 
-HTTP_LEGS = ["memory", "sqlite", "mongo-fake"]
+HTTP_LEGS = ["memory", "sqlite", "mongo-fake", "postgres"]
 
 
 async def open_client(app) -> AsyncIterator[httpx.AsyncClient]:
@@ -22,6 +22,8 @@ async def open_client(app) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture(params=HTTP_LEGS)
 def leg(request) -> str:
+    if request.param == "postgres":
+        request.getfixturevalue("postgres_url")
     return request.param
 
 

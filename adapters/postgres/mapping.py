@@ -1,0 +1,165 @@
+"""Entity <-> row mapping for PostgreSQL, in one place."""
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import asyncpg
+import orjson
+
+from domain.orders import IdempotencyRecord, Order, OrderLine, OrderStatus
+from domain.products import Product
+from domain.users import Address, Role, User
+
+USER_COLUMNS = (
+    "id, email, username, full_name, role, is_active, tags, address, password_hash,"
+    " created_at, updated_at"
+)
+
+
+async def init_connection(conn: asyncpg.Connection) -> None:
+    """Per new connection: jsonb travels as Python dicts/lists (orjson)."""
+    await conn.set_type_codec(
+        "jsonb",
+        encoder=lambda value: orjson.dumps(value).decode(),
+        decoder=orjson.loads,
+        schema="pg_catalog",
+    )
+
+
+def user_row(user: User) -> tuple[Any, ...]:
+    """The users columns in USER_COLUMNS order; timestamps stay aware datetimes (timestamptz)."""
+    address = None
+    if user.address is not None:
+        a = user.address
+        address = {
+            "street": a.street,
+            "city": a.city,
+            "state": a.state,
+            "zip_code": a.zip_code,
+            "country": a.country,
+        }
+    return (
+        user.id,
+        user.email,
+        user.username,
+        user.full_name,
+        user.role.value,
+        user.is_active,
+        list(user.tags),
+        address,
+        user.password_hash,
+        user.created_at,
+        user.updated_at,
+    )
+
+
+def row_user(row: Mapping[str, Any]) -> User:
+    address = row["address"]
+    return User(
+        id=row["id"],
+        email=row["email"],
+        username=row["username"],
+        password_hash=row["password_hash"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        full_name=row["full_name"],
+        role=Role(row["role"]),
+        is_active=row["is_active"],
+        tags=tuple(row["tags"]),
+        address=Address(**address) if address is not None else None,
+    )
+
+
+PRODUCT_COLUMNS = (
+    "id, sku, name, description, price, category, tags, is_active, created_at, updated_at"
+)
+
+
+def product_row(product: Product) -> tuple[Any, ...]:
+    """The products columns in PRODUCT_COLUMNS order; money stays a Decimal (numeric)."""
+    return (
+        product.id,
+        product.sku,
+        product.name,
+        product.description,
+        product.price,
+        product.category,
+        list(product.tags),
+        product.is_active,
+        product.created_at,
+        product.updated_at,
+    )
+
+
+def row_product(row: Mapping[str, Any]) -> Product:
+    return Product(
+        id=row["id"],
+        sku=row["sku"],
+        name=row["name"],
+        price=row["price"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        description=row["description"],
+        category=row["category"],
+        tags=tuple(row["tags"]),
+        is_active=row["is_active"],
+    )
+
+
+def product_columns(products: Sequence[Product]) -> tuple[list[Any], ...]:
+    """The products as one array per column, for `unnest` (one statement for a whole batch).
+
+    tags are text[] per product, and asyncpg would read a list of lists as one 2-D array, so
+    each product's tags travel as a JSON text that the statement turns back into text[].
+    """
+    columns: tuple[list[Any], ...] = tuple([] for _ in range(10))
+    for p in products:
+        row = product_row(p)
+        for n, value in enumerate(row):
+            columns[n].append(value)
+        columns[6][-1] = orjson.dumps(row[6]).decode()
+    return columns
+
+
+ORDER_COLUMNS = "id, user_id, status, total, created_at, updated_at"
+# the lines of an order as one array of (product_id, name, price, quantity) records
+ORDER_LINES = (
+    "ARRAY(SELECT (l.product_id, l.name, l.price, l.quantity) FROM order_lines l"
+    " WHERE l.order_id = o.id ORDER BY l.line_no) AS lines"
+)
+ORDER_SELECT = "o.id, o.user_id, o.status, o.total, o.created_at, o.updated_at, " + ORDER_LINES
+
+
+def order_row(order: Order) -> tuple[Any, ...]:
+    """The orders columns in ORDER_COLUMNS order, then the lines as four column arrays."""
+    lines = order.lines
+    return (
+        order.id,
+        order.user_id,
+        order.status.value,
+        order.total,
+        order.created_at,
+        order.updated_at,
+        [li.product_id for li in lines],
+        [li.name for li in lines],
+        [li.price for li in lines],
+        [li.quantity for li in lines],
+    )
+
+
+def row_order(row: Mapping[str, Any]) -> Order:
+    return Order(
+        id=row["id"],
+        user_id=row["user_id"],
+        lines=tuple(
+            OrderLine(product_id, name, price, quantity)
+            for product_id, name, price, quantity in row["lines"]
+        ),
+        status=OrderStatus(row["status"]),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def row_idempotency(row: Mapping[str, Any]) -> IdempotencyRecord:
+    return IdempotencyRecord(row["key"], row["request_hash"], row["order_id"], row["created_at"])

@@ -1,0 +1,223 @@
+"""Products, stock and full-text search in PostgreSQL."""
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+import asyncpg
+from asyncpg import exceptions as pg
+
+from adapters.postgres.db import PostgresDatabase
+from adapters.postgres.mapping import (
+    PRODUCT_COLUMNS,
+    product_columns,
+    product_row,
+    row_product,
+)
+from domain.errors import NotFoundError
+from domain.ids import is_valid_id
+from domain.inventory import InsufficientStockError
+from domain.pagination import Page, PageRequest
+from domain.products import (
+    SEARCH_WEIGHTS,
+    BulkUpsertResult,
+    Product,
+    ProductFilter,
+    SearchHit,
+    search_terms,
+)
+
+_INSERT = (
+    f"INSERT INTO products ({PRODUCT_COLUMNS}) VALUES ({', '.join(f'${n}' for n in range(1, 11))})"
+)
+_UPDATE = (
+    "UPDATE products SET sku = $2, name = $3, description = $4, price = $5, category = $6,"
+    " tags = $7, is_active = $8, created_at = $9, updated_at = $10 WHERE id = $1"
+)
+_GET = f"SELECT {PRODUCT_COLUMNS} FROM products WHERE id = $1"
+_GET_MANY = f"SELECT {PRODUCT_COLUMNS} FROM products WHERE id = ANY($1)"
+# Bulk upsert: the whole batch as ten column arrays, one statement, one round trip.
+# A known sku keeps its id and created_at; the row is only touched (updated_at moved, counted
+# as modified) when a content field differs; RETURNING (xmax = 0) is true for inserted rows.
+_CONTENT = ("name", "description", "price", "category", "tags", "is_active")
+_UPSERT = (
+    f"INSERT INTO products ({PRODUCT_COLUMNS})"
+    " SELECT id, sku, name, description, price, category,"
+    " ARRAY(SELECT jsonb_array_elements_text(tags::jsonb)), is_active, created_at, updated_at"
+    " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::numeric[], $6::text[],"
+    " $7::text[], $8::boolean[], $9::timestamptz[], $10::timestamptz[])"
+    f" AS s ({PRODUCT_COLUMNS})"
+    " ON CONFLICT (sku) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in (*_CONTENT, "updated_at"))
+    + f" WHERE ({', '.join(f'products.{c}' for c in _CONTENT)}) IS DISTINCT FROM"
+    f" ({', '.join(f'excluded.{c}' for c in _CONTENT)})"
+    " RETURNING (xmax = 0) AS inserted"
+)
+# ts_rank's weights are {D, C, B, A}; the tsvector puts name in A, tags in B, description in D
+_RANK_WEIGHTS = "{{{description}, 0, {tags}, {name}}}".format(
+    **{f: w / SEARCH_WEIGHTS["name"] for f, w in SEARCH_WEIGHTS.items()}
+)
+# The user's words arrive as one text[] bind parameter; each goes through plainto_tsquery
+# (which reads no syntax at all) and the resulting queries are ORed together.
+_SEARCH = (
+    "WITH q AS (SELECT storefront_tsquery_or(plainto_tsquery('english', w)) AS query"
+    " FROM unnest($1::text[]) AS w)"
+    f" SELECT {', '.join(f'p.{c.strip()}' for c in PRODUCT_COLUMNS.split(','))},"
+    f" ts_rank('{_RANK_WEIGHTS}', p.search, q.query) AS score"
+    " FROM products p, q WHERE p.search @@ q.query"
+    " ORDER BY score DESC, p.id LIMIT $2 OFFSET $3"
+)
+
+
+def _where(where: ProductFilter) -> tuple[str, list[object]]:
+    """Typed values as bind parameters only, so no request value becomes SQL."""
+    clauses: list[str] = []
+    params: list[object] = []
+
+    def add(clause: str, value: object) -> None:
+        params.append(value)
+        clauses.append(clause.format(f"${len(params)}"))
+
+    if where.category is not None:
+        add("category = {}", str(where.category))
+    if where.min_price is not None:
+        add("price >= {}", Decimal(where.min_price))
+    if where.max_price is not None:
+        add("price <= {}", Decimal(where.max_price))
+    if where.tag is not None:
+        add("tags @> ARRAY[{}::text]", str(where.tag))  # served by the GIN index on tags
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+class PostgresProductRepository:
+    def __init__(self, db: PostgresDatabase) -> None:
+        self._db = db
+
+    async def add(self, product: Product) -> None:
+        async with self._db.connection() as conn:
+            await conn.execute(_INSERT, *product_row(product))
+
+    async def get(self, product_id: str) -> Product | None:
+        if not is_valid_id(product_id):
+            return None
+        row = await self._db.read(lambda conn: conn.fetchrow(_GET, product_id))
+        return row_product(row) if row is not None else None
+
+    async def get_many(self, product_ids: Sequence[str]) -> dict[str, Product]:
+        ids = [i for i in dict.fromkeys(product_ids) if is_valid_id(i)]
+        if not ids:
+            return {}
+        rows = await self._db.read(lambda conn: conn.fetch(_GET_MANY, ids))
+        return {p.id: p for p in map(row_product, rows)}
+
+    async def list(self, where: ProductFilter, page: PageRequest) -> Page[Product]:
+        clause, params = _where(where)
+        n = len(params)
+
+        async def count_and_page(conn: asyncpg.Connection) -> tuple[int, list]:
+            total = await conn.fetchval(f"SELECT count(*) FROM products{clause}", *params)
+            if total <= page.skip:
+                return total, []
+            rows = await conn.fetch(
+                f"SELECT {PRODUCT_COLUMNS} FROM products{clause}"
+                f" ORDER BY created_at DESC, id DESC LIMIT ${n + 1} OFFSET ${n + 2}",
+                *params,
+                page.limit,
+                page.skip,
+            )
+            return total, rows
+
+        total, rows = await self._db.read(count_and_page, snapshot=True)
+        return Page([row_product(r) for r in rows], total)
+
+    async def update(self, product: Product) -> None:
+        async with self._db.connection() as conn:
+            status = await conn.execute(_UPDATE, *product_row(product))
+        if status == "UPDATE 0":
+            raise NotFoundError(f"Product {product.id} not found")
+
+    async def delete(self, product_id: str) -> bool:
+        if not is_valid_id(product_id):
+            return False
+        async with self._db.connection() as conn:
+            # its inventory row goes by ON DELETE CASCADE
+            status = await conn.execute("DELETE FROM products WHERE id = $1", product_id)
+        return status != "DELETE 0"
+
+    async def upsert_many(self, products: Sequence[Product]) -> BulkUpsertResult:
+        if not products:
+            return BulkUpsertResult(0, 0, 0)
+        columns = product_columns(products)
+        async with self._db.connection() as conn:
+            rows = await conn.fetch(_UPSERT, *columns)
+        upserted = sum(1 for r in rows if r["inserted"])
+        return BulkUpsertResult(len(products) - upserted, len(rows) - upserted, upserted)
+
+
+_STOCK = "SELECT quantity FROM inventory WHERE product_id = $1"
+_SET_STOCK = (
+    "INSERT INTO inventory (product_id, quantity) SELECT id, $2 FROM products WHERE id = $1"
+    " ON CONFLICT (product_id) DO UPDATE SET quantity = excluded.quantity"
+)
+# conditional: never below zero, decided by the row's own value under its row lock
+_ADJUST = (
+    "UPDATE inventory SET quantity = quantity + $2"
+    " WHERE product_id = $1 AND quantity + $2 >= 0 RETURNING quantity"
+)
+# the first stock of a product: a racing first insert turns into the same addition
+_ADJUST_NEW = (
+    "INSERT INTO inventory (product_id, quantity) SELECT id, $2 FROM products WHERE id = $1"
+    " ON CONFLICT (product_id) DO UPDATE SET quantity = inventory.quantity + excluded.quantity"
+    " RETURNING quantity"
+)
+
+
+class PostgresInventoryRepository:
+    def __init__(self, db: PostgresDatabase) -> None:
+        self._db = db
+
+    async def get(self, product_id: str) -> int:
+        if not is_valid_id(product_id):
+            return 0
+        quantity = await self._db.read(lambda conn: conn.fetchval(_STOCK, product_id))
+        return quantity if quantity is not None else 0
+
+    async def set(self, product_id: str, quantity: int) -> int:
+        if not is_valid_id(product_id):
+            raise NotFoundError(f"Product {product_id} not found")
+        async with self._db.connection() as conn:
+            try:
+                status = await conn.execute(_SET_STOCK, product_id, quantity)
+            except pg.ForeignKeyViolationError:  # the product was deleted meanwhile
+                status = "INSERT 0 0"
+        if status == "INSERT 0 0":
+            raise NotFoundError(f"Product {product_id} not found")
+        return quantity
+
+    async def adjust(self, product_id: str, delta: int) -> int:
+        if not is_valid_id(product_id):
+            raise NotFoundError(f"Product {product_id} not found")
+        async with self._db.connection() as conn:
+            quantity = await conn.fetchval(_ADJUST, product_id, delta)
+            if quantity is not None:
+                return int(quantity)
+            if delta < 0:  # no row (0 + delta < 0) or not enough in it
+                raise InsufficientStockError(product_id)
+            try:
+                quantity = await conn.fetchval(_ADJUST_NEW, product_id, delta)
+            except pg.ForeignKeyViolationError:  # the product was deleted meanwhile
+                quantity = None
+        if quantity is None:
+            raise NotFoundError(f"Product {product_id} not found")
+        return int(quantity)
+
+
+class PostgresProductSearch:
+    def __init__(self, db: PostgresDatabase) -> None:
+        self._db = db
+
+    async def search(self, text: str, page: PageRequest) -> list[SearchHit]:
+        terms = search_terms(text)
+        if not terms:
+            return []
+        rows = await self._db.read(lambda conn: conn.fetch(_SEARCH, terms, page.limit, page.skip))
+        return [SearchHit(row_product(r), round(float(r["score"]), 6)) for r in rows]

@@ -1,0 +1,53 @@
+"""A PostgreSQL-backed app whose server is down: it starts, says so, and answers 503."""
+
+import time
+
+import pytest
+
+from entrypoints.http.app import create_app
+from tests.conftest import make_settings
+from tests.http.conftest import open_client
+
+UNAVAILABLE = {"detail": "Database connection unavailable", "code": "unavailable"}
+
+
+@pytest.fixture
+async def down_client(tmp_path):
+    """The real PostgreSQL adapter pointed at a port where nothing listens."""
+    settings = make_settings(
+        "postgres",
+        tmp_path,
+        postgres_url="postgresql://postgres@127.0.0.1:9/storefront",
+        postgres_connect_timeout_s=0.5,
+        postgres_acquire_timeout_s=0.5,
+    )
+    started = time.monotonic()
+    async for client in open_client(create_app(settings)):
+        assert time.monotonic() - started < 3, "start-up must not wait on a dead database"
+        yield client
+
+
+async def test_a_postgres_app_starts_with_its_database_down_and_answers_503(down_client):
+    assert (await down_client.get("/health/live")).status_code == 200
+
+    response = await down_client.get("/health/ready")
+    assert response.status_code == 503
+    assert response.json() == UNAVAILABLE
+
+    health = (await down_client.get("/health")).json()
+    assert (health["status"], health["database"]) == (
+        "degraded",
+        {"status": "down", "latency_ms": None},
+    )
+
+    started = time.monotonic()
+    response = await down_client.get("/api/users/")
+    assert time.monotonic() - started < 2
+    assert response.status_code == 503
+    assert response.json() == UNAVAILABLE
+
+    response = await down_client.post(
+        "/api/users/", json={"email": "a@b.co", "username": "abc", "password": "12345678"}
+    )
+    assert response.status_code == 503
+    assert (await down_client.get(f"/api/users/{'0' * 24}")).status_code == 503
