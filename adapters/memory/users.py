@@ -1,6 +1,7 @@
 """Users in a dict, with unique indexes kept beside it."""
 
 import heapq
+from collections.abc import Collection
 from datetime import datetime
 
 from adapters.memory.state import MemoryState
@@ -40,12 +41,15 @@ class InMemoryUserRepository:
         return self._users.get(user_id)
 
     async def list(self, where: UserFilter, page: PageRequest) -> Page[User]:
-        matching = [
-            u
-            for u in self._users.values()
-            if (where.is_active is None or u.is_active == where.is_active)
-            and (where.role is None or u.role == where.role)
-        ]
+        if where.is_active is None and where.role is None:
+            matching: Collection[User] = self._users.values()
+        else:
+            matching = [
+                u
+                for u in self._users.values()
+                if (where.is_active is None or u.is_active == where.is_active)
+                and (where.role is None or u.role == where.role)
+            ]
         newest = heapq.nlargest(page.skip + page.limit, matching, key=_newest_first)
         return Page(newest[page.skip :], len(matching))
 

@@ -141,6 +141,18 @@ MIGRATIONS: list[tuple[int, str]] = [
             WHERE status <> 'cancelled';
         """,
     ),
+    (
+        6,
+        """
+        -- users are listed by (created_at, id) descending: with id in the index the page is
+        -- read in index order (no temp B-tree, no row lookups for the rows skipped by OFFSET)
+        CREATE INDEX users_created_id ON users (created_at DESC, id DESC);
+        DROP INDEX users_created;
+        CREATE INDEX users_active_role_created_id
+            ON users (is_active, role, created_at DESC, id DESC);
+        DROP INDEX users_active_role_created;
+        """,
+    ),
 ]
 
 
