@@ -1,5 +1,6 @@
 """Entity <-> document mapping for MongoDB, in one place."""
 
+from dataclasses import asdict
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -29,16 +30,7 @@ def aware(moment: datetime) -> datetime:
 
 
 def user_document(user: User) -> dict[str, Any]:
-    address = None
-    if user.address is not None:
-        a = user.address
-        address = {
-            "street": a.street,
-            "city": a.city,
-            "state": a.state,
-            "zip_code": a.zip_code,
-            "country": a.country,
-        }
+    address = asdict(user.address) if user.address is not None else None
     return {
         "_id": ObjectId(user.id),
         "email": user.email,

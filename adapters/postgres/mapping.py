@@ -1,6 +1,7 @@
 """Entity <-> row mapping for PostgreSQL, in one place."""
 
 from collections.abc import Mapping, Sequence
+from dataclasses import asdict
 from typing import Any
 
 import asyncpg
@@ -28,16 +29,7 @@ async def init_connection(conn: asyncpg.Connection) -> None:
 
 def user_row(user: User) -> tuple[Any, ...]:
     """The users columns in USER_COLUMNS order; timestamps stay aware datetimes (timestamptz)."""
-    address = None
-    if user.address is not None:
-        a = user.address
-        address = {
-            "street": a.street,
-            "city": a.city,
-            "state": a.state,
-            "zip_code": a.zip_code,
-            "country": a.country,
-        }
+    address = asdict(user.address) if user.address is not None else None
     return (
         user.id,
         user.email,

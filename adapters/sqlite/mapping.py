@@ -1,6 +1,7 @@
 """Entity <-> row mapping for SQLite, in one place."""
 
 import sqlite3
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -27,18 +28,7 @@ def from_ts(text: str) -> datetime:
 
 
 def user_row(user: User) -> tuple[Any, ...]:
-    address = None
-    if user.address is not None:
-        a = user.address
-        address = orjson.dumps(
-            {
-                "street": a.street,
-                "city": a.city,
-                "state": a.state,
-                "zip_code": a.zip_code,
-                "country": a.country,
-            }
-        )
+    address = orjson.dumps(asdict(user.address)) if user.address is not None else None
     return (
         user.id,
         user.email,
