@@ -7,6 +7,7 @@ import typer
 import uvicorn
 from rich.console import Console
 
+from domain.errors import StoreTimeoutError, UnavailableError
 from domain.orders import OrderStatus
 from entrypoints.container import build_container, provide, start, stop
 from entrypoints.settings import Settings
@@ -49,7 +50,11 @@ def create_indexes() -> None:
         finally:
             await stop(container)
 
-    console.print(asyncio.run(run()))
+    try:
+        console.print(asyncio.run(run()))
+    except (UnavailableError, StoreTimeoutError) as exc:
+        console.print(f"[red]{exc.detail}[/red]")
+        raise typer.Exit(1) from None
 
 
 @app.command("import-products")
