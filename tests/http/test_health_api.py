@@ -1,4 +1,4 @@
-"""Health endpoints, and a Mongo-backed app whose server is down."""
+"""Health endpoints, and Mongo- and PostgreSQL-backed apps whose server is down."""
 
 import time
 
@@ -21,27 +21,36 @@ async def test_health_when_the_store_answers(client):
     assert (await client.get("/health/ready")).json() == {"status": "ready"}
 
 
-@pytest.fixture
-async def down_client(tmp_path):
-    """The real Mongo adapter pointed at a port where nothing listens."""
-    settings = make_settings(
-        "mongo",
-        tmp_path,
-        mongodb_url="mongodb://127.0.0.1:9/?connectTimeoutMS=200",
-        mongodb_server_selection_timeout_ms=300,
-    )
+UNAVAILABLE = {"detail": "Database connection unavailable", "code": "unavailable"}
+# each real adapter pointed at a port where nothing listens, with short timeouts
+DOWN = {
+    "mongo": {
+        "mongodb_url": "mongodb://127.0.0.1:9/?connectTimeoutMS=200",
+        "mongodb_server_selection_timeout_ms": 300,
+    },
+    "postgres": {
+        "postgres_url": "postgresql://postgres@127.0.0.1:9/storefront",
+        "postgres_connect_timeout_s": 0.5,
+        "postgres_acquire_timeout_s": 0.5,
+    },
+}
+
+
+@pytest.fixture(params=sorted(DOWN))
+async def down_client(request, tmp_path):
+    settings = make_settings(request.param, tmp_path, **DOWN[request.param])
     started = time.monotonic()
     async for client in open_client(create_app(settings)):
         assert time.monotonic() - started < 3, "start-up must not wait on a dead database"
         yield client
 
 
-async def test_a_mongo_app_starts_with_its_database_down_and_answers_503(down_client):
+async def test_an_app_starts_with_its_database_down_and_answers_503(down_client):
     assert (await down_client.get("/health/live")).status_code == 200
 
     response = await down_client.get("/health/ready")
     assert response.status_code == 503
-    assert response.json() == {"detail": "Database connection unavailable", "code": "unavailable"}
+    assert response.json() == UNAVAILABLE
 
     health = (await down_client.get("/health")).json()
     assert (health["status"], health["database"]) == (
@@ -53,7 +62,7 @@ async def test_a_mongo_app_starts_with_its_database_down_and_answers_503(down_cl
     response = await down_client.get("/api/users/")
     assert time.monotonic() - started < 2
     assert response.status_code == 503
-    assert response.json() == {"detail": "Database connection unavailable", "code": "unavailable"}
+    assert response.json() == UNAVAILABLE
 
     response = await down_client.post(
         "/api/users/", json={"email": "a@b.co", "username": "abc", "password": "12345678"}
