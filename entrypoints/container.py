@@ -2,6 +2,7 @@
 
 import inspect
 from dataclasses import dataclass
+from functools import partial
 
 from dependency_injector import containers, providers
 
@@ -10,7 +11,7 @@ from adapters.memory.analytics import InMemoryAnalyticsReader
 from adapters.memory.orders import (
     InMemoryIdempotencyRepository,
     InMemoryOrderRepository,
-    InMemoryUnitOfWorkFactory,
+    InMemoryUnitOfWork,
 )
 from adapters.memory.products import (
     InMemoryInventoryRepository,
@@ -23,7 +24,7 @@ from adapters.mongo.analytics import MongoAnalyticsReader
 from adapters.mongo.orders import (
     MongoIdempotencyRepository,
     MongoOrderRepository,
-    MongoUnitOfWorkFactory,
+    MongoUnitOfWork,
 )
 from adapters.mongo.products import (
     MongoInventoryRepository,
@@ -38,7 +39,7 @@ from adapters.postgres.db import PostgresPing, PostgresSchema, open_postgres
 from adapters.postgres.orders import (
     PostgresIdempotencyRepository,
     PostgresOrderRepository,
-    PostgresUnitOfWorkFactory,
+    PostgresUnitOfWork,
 )
 from adapters.postgres.products import (
     PostgresInventoryRepository,
@@ -51,7 +52,7 @@ from adapters.sqlite.db import SqlitePing, SqliteSchema, open_sqlite
 from adapters.sqlite.orders import (
     SqliteIdempotencyRepository,
     SqliteOrderRepository,
-    SqliteUnitOfWorkFactory,
+    SqliteUnitOfWork,
 )
 from adapters.sqlite.products import (
     SqliteInventoryRepository,
@@ -86,7 +87,7 @@ class MemoryStorage(containers.DeclarativeContainer):
     product_search = providers.Singleton(InMemoryProductSearch, state)
     orders = providers.Singleton(InMemoryOrderRepository, state)
     idempotency = providers.Singleton(InMemoryIdempotencyRepository, state)
-    uow = providers.Singleton(InMemoryUnitOfWorkFactory, state)
+    uow = providers.Singleton(partial, InMemoryUnitOfWork, state)
     ping = providers.Singleton(InMemoryPing)
     schema = providers.Singleton(InMemorySchema)
     analytics = providers.Singleton(InMemoryAnalyticsReader, state)
@@ -106,7 +107,7 @@ class SqliteStorage(containers.DeclarativeContainer):
     product_search = providers.Singleton(SqliteProductSearch, db)
     orders = providers.Singleton(SqliteOrderRepository, db)
     idempotency = providers.Singleton(SqliteIdempotencyRepository, db)
-    uow = providers.Singleton(SqliteUnitOfWorkFactory, db)
+    uow = providers.Singleton(partial, SqliteUnitOfWork, db)
     ping = providers.Singleton(SqlitePing, db)
     schema = providers.Singleton(SqliteSchema, db)
     analytics = providers.Singleton(SqliteAnalyticsReader, db)
@@ -134,7 +135,7 @@ class MongoStorage(containers.DeclarativeContainer):
     product_search = providers.Singleton(MongoProductSearch, store)
     orders = providers.Singleton(MongoOrderRepository, store)
     idempotency = providers.Singleton(MongoIdempotencyRepository, store)
-    uow = providers.Singleton(MongoUnitOfWorkFactory, store)
+    uow = providers.Singleton(partial, MongoUnitOfWork, store)
     ping = providers.Singleton(MongoPing, store)
     schema = providers.Singleton(MongoSchema, store)
     analytics = providers.Singleton(MongoAnalyticsReader, store)
@@ -159,7 +160,7 @@ class PostgresStorage(containers.DeclarativeContainer):
     product_search = providers.Singleton(PostgresProductSearch, db)
     orders = providers.Singleton(PostgresOrderRepository, db)
     idempotency = providers.Singleton(PostgresIdempotencyRepository, db)
-    uow = providers.Singleton(PostgresUnitOfWorkFactory, db)
+    uow = providers.Singleton(partial, PostgresUnitOfWork, db)
     ping = providers.Singleton(PostgresPing, db)
     schema = providers.Singleton(PostgresSchema, db)
     analytics = providers.Singleton(PostgresAnalyticsReader, db)

@@ -104,11 +104,3 @@ class InMemoryUnitOfWork(RecordingUnitOfWork):
                     return lambda: state.idempotency.pop(record.key)
                 return lambda: state.idempotency.__setitem__(record.key, old)
         raise TypeError(f"unknown write {write!r}")
-
-
-class InMemoryUnitOfWorkFactory:
-    def __init__(self, state: MemoryState) -> None:
-        self._state = state
-
-    def __call__(self) -> InMemoryUnitOfWork:
-        return InMemoryUnitOfWork(self._state)

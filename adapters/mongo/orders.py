@@ -142,11 +142,3 @@ class MongoUnitOfWork(RecordingUnitOfWork):
                     raise DuplicateError("idempotency_key") from None
             case _:
                 raise TypeError(f"unknown write {write!r}")
-
-
-class MongoUnitOfWorkFactory:
-    def __init__(self, store: MongoStore) -> None:
-        self._store = store
-
-    def __call__(self) -> MongoUnitOfWork:
-        return MongoUnitOfWork(self._store)

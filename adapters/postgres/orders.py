@@ -190,11 +190,3 @@ class PostgresUnitOfWork(RecordingUnitOfWork):
                     raise
                 log.info("PostgreSQL unit of work: %s, attempt %d", type(exc).__name__, attempt)
                 await asyncio.sleep(random.uniform(0, RETRY_PAUSE_S * attempt))
-
-
-class PostgresUnitOfWorkFactory:
-    def __init__(self, db: PostgresDatabase) -> None:
-        self._db = db
-
-    def __call__(self) -> PostgresUnitOfWork:
-        return PostgresUnitOfWork(self._db)

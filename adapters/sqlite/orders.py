@@ -116,11 +116,3 @@ class SqliteUnitOfWork(RecordingUnitOfWork):
 
     async def apply(self, writes: Sequence[Write]) -> None:
         await self._db.write(lambda conn: _apply(conn, writes))
-
-
-class SqliteUnitOfWorkFactory:
-    def __init__(self, db: SqliteDatabase) -> None:
-        self._db = db
-
-    def __call__(self) -> SqliteUnitOfWork:
-        return SqliteUnitOfWork(self._db)
