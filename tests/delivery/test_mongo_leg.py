@@ -1,4 +1,6 @@
-"""The real-MongoDB leg: `pytest -m mongo` selects exactly it; if unavailable it skips once."""
+"""The real-MongoDB legs: `pytest -m mongo` selects exactly them; with no server at all (no
+MONGODB_URL, no Docker engine, the SecantusDB fallback turned off) they skip once, or fail
+where they must run."""
 
 import os
 import re
@@ -15,9 +17,14 @@ ON_MONGO_LEG = re.compile(r"\[mongo(\]|-(?!fake))")
 
 
 def run_pytest(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    """pytest on the contract suite in a child process, with no MongoDB and no Docker engine."""
-    child_env = {k: v for k, v in os.environ.items() if not k.startswith(("MONGODB_", "PYTEST_"))}
-    child_env |= {"DOCKER_HOST": "unix:///nonexistent/docker.sock", **env}
+    """pytest on the contract suite in a child process, with no MongoDB, no Docker engine and
+    no SecantusDB fallback, outside CI."""
+    child_env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("MONGODB_", "PYTEST_")) and k not in {"CI", "SECANTUSDB"}
+    }
+    child_env |= {"DOCKER_HOST": "unix:///nonexistent/docker.sock", "SECANTUSDB": "0", **env}
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args, "tests/contract"],
         cwd=ROOT,
@@ -50,16 +57,23 @@ def test_an_unavailable_server_is_a_skip_whose_reason_is_printed_once():
     assert result.returncode == 0, result.stdout + result.stderr
     summary = [line for line in result.stdout.splitlines() if line.startswith("SKIPPED [")]
     assert len(summary) == 1, result.stdout
-    assert "real MongoDB leg skipped: MONGODB_URL is not set and no Docker engine" in summary[0]
+    assert "real MongoDB leg skipped: MONGODB_URL is not set, no Docker engine" in summary[0]
+    assert summary[0].endswith("and SECANTUSDB=0")
     skipped = re.search(r"^(\d+) skipped", result.stdout, re.MULTILINE)
     assert skipped, result.stdout
-    assert summary[0].startswith(f"SKIPPED [{skipped.group(1)}] tests/conftest.py:")
+    assert summary[0].startswith(f"SKIPPED [{skipped.group(1)}] tests/mongo_server.py:")
 
 
 def test_mongodb_required_turns_the_skip_into_a_failure():
     result = run_pytest("-m", "mongo", "-q", MONGODB_REQUIRED="1")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "MONGODB_REQUIRED is set but MONGODB_URL is not set" in result.stdout
+
+
+def test_in_ci_an_unavailable_real_wire_leg_is_a_failure():
+    result = run_pytest("-m", "mongo", "-q", "-k", "test_users", CI="true")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "the real MongoDB legs must run in CI, but MONGODB_URL is not set" in result.stdout
 
 
 def test_the_replica_set_probe_initiates_idempotently_and_waits_for_a_primary():
