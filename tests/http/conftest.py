@@ -1,11 +1,14 @@
 """HTTP clients over httpx's ASGI transport, with the app's lifespan running."""
 
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
+from dependency_injector import providers
 
+from adapters.clock import SystemClock
 from entrypoints.container import build_container
 from entrypoints.http.app import create_app
 from tests.conftest import LEGS, is_real_mongo, make_storage, prepare_leg
@@ -40,9 +43,32 @@ def leg(request) -> str:
     return prepare_leg(request, request.param)
 
 
+class SteppingClock:
+    """The system clock (millisecond precision, as every store keeps) plus an offset a test
+    moves forward with `advance`: a later write gets a later timestamp without a sleep."""
+
+    def __init__(self) -> None:
+        self._system = SystemClock()
+        self._offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return self._system.now() + self._offset
+
+    def advance(self, delta: timedelta = timedelta(seconds=1)) -> None:
+        self._offset += delta
+
+
 @pytest.fixture
-async def client(leg, settings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings, build_container(settings, make_storage(leg, settings)))
+def clock() -> SteppingClock:
+    return SteppingClock()
+
+
+@pytest.fixture
+async def client(leg, settings, clock) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the app on one leg; the app's clock is `clock`."""
+    container = build_container(settings, make_storage(leg, settings))
+    container.clock.override(providers.Object(clock))
+    app = create_app(settings, container)
     hooks = {"response": [_skip_where_search_is_unsupported]} if is_real_mongo(leg) else None
     async for c in open_client(app, event_hooks=hooks):
         yield c
