@@ -82,3 +82,51 @@ def test_the_replica_set_probe_initiates_idempotently_and_waits_for_a_primary():
     assert "_id: 'rs0'" in script
     assert "host: 'localhost:27017'" in script
     assert script.endswith("quit(db.hello().isWritablePrimary ? 0 : 1)")
+
+
+LEAKY_TESTS = """
+import pytest
+
+from tests.mongo_server import fresh_database_name
+
+
+def test_leaves_a_database_behind(mongo_admin):
+    mongo_admin[fresh_database_name() + "_leaked"]["c"].insert_one({})
+
+
+@pytest.fixture
+def broken_set_up(settings, mongo_admin):
+    mongo_admin[settings.mongodb_database]["c"].insert_one({})  # the database exists now
+    raise RuntimeError("set-up failed half way")
+
+
+@pytest.mark.parametrize("leg", ["mongo"], indirect=True)
+def test_whose_set_up_fails(leg, broken_set_up):
+    pass
+"""
+
+
+def test_the_run_fails_when_a_test_database_is_left_and_drops_those_whose_set_up_failed(
+    mongo_url, mongo_admin, tmp_path
+):
+    """A child run on this run's server: a database left behind fails the run at its end (and
+    is dropped then); one whose test's set-up failed half way is dropped by its finalizer."""
+    (tmp_path / "test_leaky.py").write_text(LEAKY_TESTS)
+    child_env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "tests.conftest",
+         "-q", "--rootdir", str(ROOT), str(tmp_path / "test_leaky.py")],
+        cwd=ROOT,
+        env={**child_env, "MONGODB_URL": mongo_url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )  # fmt: skip
+    out = result.stdout
+    assert result.returncode == 1, out + result.stderr
+    assert "RuntimeError: set-up failed half way" in out
+    left = re.search(r"test databases left on the MongoDB server after the run: \[(.*?)\]", out)
+    assert left, out
+    assert len(left.group(1).split(",")) == 1 and left.group(1).endswith("_leaked'"), left.group(1)
+    assert not [n for n in mongo_admin.list_database_names() if n.endswith("_leaked")]
