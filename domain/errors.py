@@ -49,3 +49,15 @@ class StoreTimeoutError(DomainError):
 
     def __init__(self, detail: str = "Database operation timed out") -> None:
         super().__init__(detail)
+
+
+class UnsupportedError(DomainError):
+    """The store in use cannot do this at all (a missing capability, not an outage)."""
+
+    code = "unsupported"
+
+
+class SearchUnsupportedError(UnsupportedError):
+    """Product search cannot run on this store; `detail` says why (what the store answered)."""
+
+    code = "search_unsupported"

@@ -13,6 +13,7 @@ from domain.errors import (
     NotFoundError,
     StoreTimeoutError,
     UnavailableError,
+    UnsupportedError,
     ValidationError,
 )
 
@@ -24,6 +25,7 @@ STATUS: dict[type[DomainError], int] = {
     ValidationError: 422,
     UnavailableError: 503,
     StoreTimeoutError: 504,
+    UnsupportedError: 501,
 }
 
 
