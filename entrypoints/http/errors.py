@@ -11,6 +11,7 @@ from domain.errors import (
     ConflictError,
     DomainError,
     NotFoundError,
+    PreconditionFailedError,
     StoreTimeoutError,
     UnavailableError,
     ValidationError,
@@ -22,6 +23,7 @@ STATUS: dict[type[DomainError], int] = {
     NotFoundError: 404,
     ConflictError: 409,
     ValidationError: 422,
+    PreconditionFailedError: 412,
     UnavailableError: 503,
     StoreTimeoutError: 504,
 }
