@@ -61,3 +61,16 @@ class SearchUnsupportedError(UnsupportedError):
     """Product search cannot run on this store; `detail` says why (what the store answered)."""
 
     code = "search_unsupported"
+
+
+class ConcurrentChangeError(ConflictError):
+    """Someone else changed the resource between our read and our write; nothing was changed."""
+
+    code = "concurrent_change"
+
+
+class PreconditionFailedError(DomainError):
+    """The client's precondition (HTTP If-Match, RFC 9110 §13.1.1) does not hold: the resource
+    is no longer at a version the client named; nothing was changed."""
+
+    code = "precondition_failed"
