@@ -1,23 +1,36 @@
-"""argon2id password hashing through pwdlib, off the event loop."""
+"""argon2id password hashing through pwdlib, off the event loop and bounded."""
 
 import asyncio
+import os
 
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
 
 class Argon2PasswordHasher:
-    """Defaults are pwdlib's (t=3, 64 MiB); tests and seeding may lower the cost."""
+    """Defaults are pwdlib's (t=3, 64 MiB); tests and seeding may lower the cost.
 
-    def __init__(self, time_cost: int = 3, memory_cost_kib: int = 65536) -> None:
+    Each hash or verify runs in a worker thread (argon2 would hold the event loop for tens of
+    milliseconds) and at most `concurrency` run at once (default: the CPU count); the others
+    wait on a semaphore, so a burst of sign-ups or logins costs at most `concurrency` x
+    `memory_cost_kib` of memory and never starves the loop or the host.
+    """
+
+    def __init__(
+        self, time_cost: int = 3, memory_cost_kib: int = 65536, concurrency: int | None = None
+    ) -> None:
         hasher = Argon2Hasher(time_cost=time_cost, memory_cost=memory_cost_kib)
         self._hash = PasswordHash((hasher,))
+        self.concurrency = concurrency or os.cpu_count() or 1
+        self._slots = asyncio.Semaphore(self.concurrency)
 
     async def hash(self, password: str) -> str:
-        return await asyncio.to_thread(self._hash.hash, password)
+        async with self._slots:
+            return await asyncio.to_thread(self._hash.hash, password)
 
     async def verify(self, password: str, password_hash: str) -> bool:
-        return await asyncio.to_thread(self._hash.verify, password, password_hash)
+        async with self._slots:
+            return await asyncio.to_thread(self._hash.verify, password, password_hash)
 
 
 class PrecomputedPasswordHasher:

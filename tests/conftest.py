@@ -17,6 +17,8 @@ from entrypoints.settings import Settings
 
 LEGS = ["memory", "sqlite", "mongo-fake", "mongo", "postgres"]
 FAST_HASH = {"password_hash_time_cost": 1, "password_hash_memory_kib": 1024}
+# mongo/postgres refuse to start without JWT_SECRET; sqlite/memory legs generate their own
+TEST_JWT_SECRET = "test-only-jwt-secret-0123456789abcdef"
 
 
 MONGO_SKIP = "real MongoDB leg skipped"
@@ -162,6 +164,7 @@ def make_settings(leg: str, tmp_path, **overrides) -> Settings:
         if leg == "mongo-fake"
         else os.environ.get("MONGODB_DRIVER", "pymongo"),
         **FAST_HASH,
+        **({"jwt_secret": TEST_JWT_SECRET} if backend in ("mongo", "postgres") else {}),
         **overrides,
     }
     return Settings(_env_file=None, **values)

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Header, Query, Response, status
 from application.orders import PlaceOrderCommand
 from domain.orders import IDEMPOTENCY_KEY_MAX, OrderFilter, OrderStatus
 from domain.pagination import PageRequest
-from entrypoints.http.deps import ServicesDep
+from entrypoints.http.deps import PrincipalDep, ServicesDep
 from entrypoints.http.errors import error_responses
 from entrypoints.http.schemas.orders import OrderCreate, OrderOut, StatusChange
 
@@ -19,20 +19,24 @@ _STORE_ERRORS = (503, 504)
     response_model=OrderOut,
     responses={
         200: {"model": OrderOut, "description": "A retry: the order its Idempotency-Key placed"},
-        **error_responses(409, 422, *_STORE_ERRORS),
+        **error_responses(401, 403, 409, 422, *_STORE_ERRORS),
     },
 )
 async def place_order(
     body: OrderCreate,
     response: Response,
+    principal: PrincipalDep,
     services: ServicesDep,
     idempotency_key: str | None = Header(
         None, alias="Idempotency-Key", min_length=1, max_length=IDEMPOTENCY_KEY_MAX
     ),
 ) -> OrderOut:
-    """Take every line's stock and write the order, atomically; 409 names a short product."""
+    """Take every line's stock and write the order, atomically; 409 names a short product.
+
+    `user_id` may be omitted (the caller's own order); a user may only order for themselves
+    (another id: 403). `Idempotency-Key` is scoped to the caller."""
     placed = await services.place_order.execute(
-        PlaceOrderCommand(body.user_id, body.items_tuple(), idempotency_key)
+        principal, PlaceOrderCommand(body.user_id, body.items_tuple(), idempotency_key)
     )
     if placed.replayed:
         response.status_code = status.HTTP_200_OK
@@ -40,32 +44,41 @@ async def place_order(
     return OrderOut.of(placed.order)
 
 
-@router.get("/", response_model=list[OrderOut], responses=error_responses(*_STORE_ERRORS))
+@router.get("/", response_model=list[OrderOut], responses=error_responses(401, *_STORE_ERRORS))
 async def list_orders(
     response: Response,
+    principal: PrincipalDep,
     services: ServicesDep,
     skip: int = Query(0, ge=0),
     limit: int = Query(100, ge=1, le=1000),
     user_id: str | None = Query(None, max_length=64),
     status: OrderStatus | None = None,
 ) -> list[OrderOut]:
+    """A user's own orders; every order for moderators and admins."""
     page = await services.list_orders.execute(
-        OrderFilter(user_id=user_id, status=status), PageRequest(skip, limit)
+        principal, OrderFilter(user_id=user_id, status=status), PageRequest(skip, limit)
     )
     response.headers["X-Total-Count"] = str(page.total)
     return [OrderOut.of(order) for order in page.items]
 
 
-@router.get("/{order_id}", response_model=OrderOut, responses=error_responses(404, *_STORE_ERRORS))
-async def get_order(order_id: str, services: ServicesDep) -> OrderOut:
-    return OrderOut.of(await services.get_order.execute(order_id))
+@router.get(
+    "/{order_id}", response_model=OrderOut, responses=error_responses(401, 404, *_STORE_ERRORS)
+)
+async def get_order(order_id: str, principal: PrincipalDep, services: ServicesDep) -> OrderOut:
+    """Own orders, or any for moderators and admins; someone else's is 404 to a user."""
+    return OrderOut.of(await services.get_order.execute(principal, order_id))
 
 
 @router.post(
     "/{order_id}/status",
     response_model=OrderOut,
-    responses=error_responses(404, 409, 422, *_STORE_ERRORS),
+    responses=error_responses(401, 403, 404, 409, 422, *_STORE_ERRORS),
 )
-async def change_order_status(order_id: str, body: StatusChange, services: ServicesDep) -> OrderOut:
-    """pending -> paid -> shipped -> delivered; pending|paid -> cancelled (stock returned)."""
-    return OrderOut.of(await services.change_order_status.execute(order_id, body.status))
+async def change_order_status(
+    order_id: str, body: StatusChange, principal: PrincipalDep, services: ServicesDep
+) -> OrderOut:
+    """pending -> paid -> shipped -> delivered; pending|paid -> cancelled (stock returned).
+    Moderators and admins: any move; a user: cancel their own pending order only."""
+    order = await services.change_order_status.execute(principal, order_id, body.status)
+    return OrderOut.of(order)

@@ -9,7 +9,7 @@ from application.products import UpdateProductCommand
 from domain.money import MAX_AMOUNT
 from domain.pagination import PageRequest
 from domain.products import ProductFilter
-from entrypoints.http.deps import ServicesDep
+from entrypoints.http.deps import PrincipalDep, ServicesDep
 from entrypoints.http.errors import error_responses
 from entrypoints.http.schemas.products import (
     BulkUpsertIn,
@@ -29,15 +29,19 @@ PriceQuery = Annotated[Decimal | None, Query(ge=0, le=MAX_AMOUNT, decimal_places
     "/",
     status_code=status.HTTP_201_CREATED,
     response_model=ProductOut,
-    responses=error_responses(409, 422, *_STORE_ERRORS),
+    responses=error_responses(401, 403, 409, 422, *_STORE_ERRORS),
 )
-async def create_product(body: ProductCreate, services: ServicesDep):
-    return await services.create_product.execute(body.to_command())
+async def create_product(body: ProductCreate, principal: PrincipalDep, services: ServicesDep):
+    """Moderators and admins."""
+    return await services.create_product.execute(principal, body.to_command())
 
 
-@router.get("/", response_model=list[ProductOut], responses=error_responses(*_STORE_ERRORS))
+@router.get(
+    "/", response_model=list[ProductOut], responses=error_responses(401, 403, *_STORE_ERRORS)
+)
 async def list_products(
     response: Response,
+    principal: PrincipalDep,
     services: ServicesDep,
     skip: int = Query(0, ge=0),
     limit: int = Query(100, ge=1, le=1000),
@@ -45,58 +49,76 @@ async def list_products(
     min_price: PriceQuery = None,
     max_price: PriceQuery = None,
     tag: str | None = Query(None, min_length=1, max_length=50),
+    is_active: bool | None = Query(
+        None, description="moderators and admins; others always see active products only"
+    ),
 ):
-    where = ProductFilter(category=category, min_price=min_price, max_price=max_price, tag=tag)
-    page = await services.list_products.execute(where, PageRequest(skip, limit))
+    """Active products for everyone; moderators and admins see all, and may filter."""
+    where = ProductFilter(
+        category=category, min_price=min_price, max_price=max_price, tag=tag, is_active=is_active
+    )
+    page = await services.list_products.execute(principal, where, PageRequest(skip, limit))
     response.headers["X-Total-Count"] = str(page.total)
     return page.items
 
 
-@router.get("/search", response_model=list[SearchHitOut], responses=error_responses(*_STORE_ERRORS))
+@router.get(
+    "/search", response_model=list[SearchHitOut], responses=error_responses(401, *_STORE_ERRORS)
+)
 async def search_products(
+    principal: PrincipalDep,
     services: ServicesDep,
     q: str = Query(min_length=1, max_length=200, description="words; any may match"),
     skip: int = Query(0, ge=0),
     limit: int = Query(20, ge=1, le=100),
 ):
-    hits = await services.search_products.execute(q, PageRequest(skip, limit))
+    """Active products only, except for moderators and admins."""
+    hits = await services.search_products.execute(principal, q, PageRequest(skip, limit))
     return [SearchHitOut.of(hit) for hit in hits]
 
 
 @router.post(
     "/bulk",
     response_model=BulkUpsertOut,
-    responses=error_responses(422, *_STORE_ERRORS),
+    responses=error_responses(401, 403, 422, *_STORE_ERRORS),
     summary="Upsert up to 10,000 products by sku in one round trip",
 )
-async def bulk_upsert_products(body: BulkUpsertIn, services: ServicesDep):
+async def bulk_upsert_products(body: BulkUpsertIn, principal: PrincipalDep, services: ServicesDep):
     """All items are validated first: any invalid item is a 422 naming its index, and then
     nothing is written. Unchanged products are matched but not modified."""
     commands = [item.to_command() for item in body.products]
-    return await services.bulk_upsert_products.execute(commands)
+    return await services.bulk_upsert_products.execute(principal, commands)
 
 
 @router.get(
-    "/{product_id}", response_model=ProductOut, responses=error_responses(404, *_STORE_ERRORS)
+    "/{product_id}",
+    response_model=ProductOut,
+    responses=error_responses(401, 404, *_STORE_ERRORS),
 )
-async def get_product(product_id: str, services: ServicesDep):
-    return await services.get_product.execute(product_id)
+async def get_product(product_id: str, principal: PrincipalDep, services: ServicesDep):
+    """An inactive product is 404 except to moderators and admins."""
+    return await services.get_product.execute(principal, product_id)
 
 
 @router.patch(
     "/{product_id}",
     response_model=ProductOut,
-    responses=error_responses(404, 409, 422, *_STORE_ERRORS),
+    responses=error_responses(401, 403, 404, 409, 422, *_STORE_ERRORS),
 )
-async def update_product(product_id: str, body: ProductUpdate, services: ServicesDep):
-    return await services.update_product.execute(UpdateProductCommand(product_id, body.changes()))
+async def update_product(
+    product_id: str, body: ProductUpdate, principal: PrincipalDep, services: ServicesDep
+):
+    """Moderators and admins."""
+    cmd = UpdateProductCommand(product_id, body.changes())
+    return await services.update_product.execute(principal, cmd)
 
 
 @router.delete(
     "/{product_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses=error_responses(404, *_STORE_ERRORS),
+    responses=error_responses(401, 403, 404, *_STORE_ERRORS),
 )
-async def delete_product(product_id: str, services: ServicesDep) -> None:
-    await services.delete_product.execute(product_id)
+async def delete_product(product_id: str, principal: PrincipalDep, services: ServicesDep) -> None:
+    """Moderators and admins."""
+    await services.delete_product.execute(principal, product_id)

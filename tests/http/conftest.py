@@ -1,23 +1,68 @@
-"""HTTP clients over httpx's ASGI transport, with the app's lifespan running."""
+"""HTTP clients over httpx's ASGI transport, with the app's lifespan running.
 
-from collections.abc import AsyncIterator
+Clients log in like real ones: the app starts with FIRST_ADMIN_* set (so every leg also runs
+the first-admin start-up step), and `client` is that admin with a bearer token obtained from
+POST /api/auth/token. `anon` sends no token; `login_as` makes a user of any role and returns
+a client logged in as them.
+"""
+
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
+from pydantic import SecretStr
 
+from domain.ids import new_id
 from entrypoints.container import build_container
 from entrypoints.http.app import create_app
 from tests.conftest import make_storage
 
 HTTP_LEGS = ["memory", "sqlite", "mongo-fake", "postgres"]
+ADMIN_EMAIL, ADMIN_USERNAME, ADMIN_PASSWORD = "admin@example.com", "admin", "admin-password"
+FIRST_ADMIN = {
+    "first_admin_email": ADMIN_EMAIL,
+    "first_admin_username": ADMIN_USERNAME,
+    "first_admin_password": SecretStr(ADMIN_PASSWORD),
+}
+PASSWORD = "a long enough password"
 
 
-async def open_client(app) -> AsyncIterator[httpx.AsyncClient]:
-    async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield client
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def login(client: httpx.AsyncClient, username: str, password: str) -> dict:
+    """The token response of POST /api/auth/token (the OAuth2 password form)."""
+    response = await client.post(
+        "/api/auth/token", data={"username": username, "password": password}
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def minted_token(container, user_id: str | None = None, role: str = "admin") -> str:
+    """An access token signed by the container's issuer, for a user that may not exist (for
+    tests where the store is down, so nobody can log in)."""
+    return container.token_issuer().issue(user_id or new_id(), role).token
+
+
+def _client(app, token: str | None = None) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    headers = bearer(token) if token else {}
+    return httpx.AsyncClient(transport=transport, base_url="http://test", headers=headers)
+
+
+async def open_client(
+    app, as_admin: bool = False, token: str | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of `app` with its lifespan running; `as_admin`: logged in as the first admin
+    (the app's settings must hold FIRST_ADMIN); `token`: that bearer token."""
+    async with LifespanManager(app) as manager, _client(manager.app, token) as client:
+        if as_admin:
+            tokens = await login(client, ADMIN_USERNAME, ADMIN_PASSWORD)
+            client.headers.update(bearer(tokens["access_token"]))
+        yield client
 
 
 @pytest.fixture(params=HTTP_LEGS)
@@ -28,7 +73,54 @@ def leg(request) -> str:
 
 
 @pytest.fixture
-async def client(leg, settings) -> AsyncIterator[httpx.AsyncClient]:
+def settings(settings):
+    """The legs' settings, with the first admin to create at start-up."""
+    return settings.model_copy(update=FIRST_ADMIN)
+
+
+@pytest.fixture
+async def app(leg, settings) -> AsyncIterator:
+    """The app on one leg, lifespan running (so the first admin exists)."""
     app = create_app(settings, build_container(settings, make_storage(leg, settings)))
-    async for c in open_client(app):
-        yield c
+    async with LifespanManager(app) as manager:
+        yield manager.app
+
+
+@pytest.fixture
+async def anon(app) -> AsyncIterator[httpx.AsyncClient]:
+    """A client that sends no token."""
+    async with _client(app) as client:
+        yield client
+
+
+@pytest.fixture
+async def client(app, anon) -> AsyncIterator[httpx.AsyncClient]:
+    """The first admin, logged in through POST /api/auth/token."""
+    tokens = await login(anon, ADMIN_USERNAME, ADMIN_PASSWORD)
+    async with _client(app, tokens["access_token"]) as admin:
+        yield admin
+
+
+LoginAs = Callable[..., Awaitable[tuple[httpx.AsyncClient, dict]]]
+
+
+@pytest.fixture
+async def login_as(app, client) -> AsyncIterator[LoginAs]:
+    """`await login_as("moderator", name="mod")` -> (a client logged in as a new user of that
+    role, the user); the admin creates the user, the user logs in with the password form."""
+    opened: list[httpx.AsyncClient] = []
+
+    async def make(role: str = "user", name: str | None = None, **fields) -> tuple:
+        name = name or f"{role}{len(opened) + 1}"
+        body = {"email": f"{name}@example.com", "username": name, "password": PASSWORD}
+        response = await client.post("/api/users/", json=body | {"role": role} | fields)
+        assert response.status_code == 201, response.text
+        async with _client(app) as anonymous:
+            tokens = await login(anonymous, name, PASSWORD)
+        logged_in = _client(app, tokens["access_token"])
+        opened.append(logged_in)
+        return logged_in, response.json()
+
+    yield make
+    for c in opened:
+        await c.aclose()
