@@ -53,10 +53,10 @@ class RegisterUser:
         self._users, self._hasher, self._clock = users, hasher, clock
 
     async def execute(self, principal: Principal, cmd: RegisterUserCommand) -> User:
-        if cmd.role is not None or cmd.is_active is not None:
-            policy.forbid_unless(
-                principal, Action.SIGN_UP_PRIVILEGED, "Only an admin may set role or is_active"
-            )
+        privileged = cmd.role is not None or cmd.is_active is not None
+        if privileged and not policy.can(principal, Action.SIGN_UP_PRIVILEGED):
+            # 403 even when anonymous (the table's sign-up row): sign-up itself is open
+            raise ForbiddenError("Only an admin may set role or is_active")
         check_password(cmd.password)
         now = self._clock.now()
         user = User(

@@ -13,49 +13,52 @@ log = logging.getLogger("storefront.bootstrap")
 RETRY_S = 5.0
 
 
-async def ensure_first_admin(settings: Settings, services: Services) -> bool:
+async def ensure_first_admin(settings: Settings, services: Services) -> None:
     """Create the FIRST_ADMIN_* admin when no user has that email (the FastAPI project
     template's first-superuser convention); idempotent. True when there is nothing left to do.
-    A username taken by another email is logged as an error, not retried."""
+    A username taken by another email is logged as an error, not retried; a store that is
+    down raises UnavailableError/StoreTimeoutError."""
     email, password = settings.first_admin_email, settings.first_admin_password
     if not email or password is None:
         if email or password is not None:
             log.warning("FIRST_ADMIN_EMAIL and FIRST_ADMIN_PASSWORD must both be set; no admin")
-        return True
+        return
     try:
         user = await services.create_admin.execute(
             email, settings.first_admin_username, password.get_secret_value(), if_missing=True
         )
     except DuplicateError as exc:
         log.error("first admin %s not created: %s is taken by another user", email, exc.field)
-        return True
+        return
     if user is not None:
         log.warning("first admin created: %s (username %s)", user.email, user.username)
-    return True
 
 
 @contextlib.asynccontextmanager
 async def bootstrap(settings: Settings, services: Services) -> AsyncIterator[None]:
-    """Run the start-up steps; when the store is down, keep retrying in the background (the
-    service starts anyway and recovers by itself), and stop retrying at shutdown."""
+    """Run the start-up steps before serving; when the store is down, keep retrying in the
+    background instead (the service starts anyway and recovers by itself), until shutdown."""
 
-    async def steps() -> None:
-        await services.login.warm_up()
+    async def retry() -> None:
         while True:
+            await asyncio.sleep(RETRY_S)
             try:
                 await ensure_first_admin(settings, services)
                 return
             except (UnavailableError, StoreTimeoutError) as exc:
                 log.warning("first admin: store unavailable (%s); retrying", exc.detail)
-                await asyncio.sleep(RETRY_S)
 
-    task = asyncio.create_task(steps())
-    done, _ = await asyncio.wait({task}, timeout=1.0)  # usually done at once
-    if done:
-        task.result()
+    await services.login.warm_up()
+    task = None
+    try:
+        await ensure_first_admin(settings, services)
+    except (UnavailableError, StoreTimeoutError) as exc:
+        log.warning("first admin: store unavailable (%s); retrying in the background", exc.detail)
+        task = asyncio.create_task(retry())
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
