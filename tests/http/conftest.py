@@ -79,10 +79,15 @@ def settings(settings):
 
 
 @pytest.fixture
-async def app(leg, settings) -> AsyncIterator:
-    """The app on one leg, lifespan running (so the first admin exists)."""
-    app = create_app(settings, build_container(settings, make_storage(leg, settings)))
-    async with LifespanManager(app) as manager:
+def fastapi_app(leg, settings):
+    """The FastAPI application on one leg (its container at `.state.container`)."""
+    return create_app(settings, build_container(settings, make_storage(leg, settings)))
+
+
+@pytest.fixture
+async def app(fastapi_app) -> AsyncIterator:
+    """The app with its lifespan running (so the first admin exists), as ASGI."""
+    async with LifespanManager(fastapi_app) as manager:
         yield manager.app
 
 
