@@ -18,14 +18,17 @@ async def ensure_first_admin(settings: Settings, services: Services) -> None:
     template's first-superuser convention); idempotent. True when there is nothing left to do.
     A username taken by another email is logged as an error, not retried; a store that is
     down raises UnavailableError/StoreTimeoutError."""
-    email, password = settings.first_admin_email, settings.first_admin_password
-    if not email or password is None:
-        if email or password is not None:
+    email = settings.first_admin_email
+    password = (
+        settings.first_admin_password.get_secret_value() if settings.first_admin_password else ""
+    )
+    if not email or not password:
+        if email or password:
             log.warning("FIRST_ADMIN_EMAIL and FIRST_ADMIN_PASSWORD must both be set; no admin")
         return
     try:
         user = await services.create_admin.execute(
-            email, settings.first_admin_username, password.get_secret_value(), if_missing=True
+            email, settings.first_admin_username, password, if_missing=True
         )
     except DuplicateError as exc:
         log.error("first admin %s not created: %s is taken by another user", email, exc.field)

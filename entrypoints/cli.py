@@ -47,7 +47,8 @@ def serve(
 def token_hint(settings: Settings, base: str) -> str:
     """How to get an admin's token: with FIRST_ADMIN_* set, the curl line; else how to make one."""
     curl = f"curl -s -X POST {base}/api/auth/token -d username=%s -d password=%s"
-    if settings.first_admin_email and settings.first_admin_password:
+    password = settings.first_admin_password
+    if settings.first_admin_email and password and password.get_secret_value():
         who = settings.first_admin_email
         line = curl % (who, '"$FIRST_ADMIN_PASSWORD"')
         return (

@@ -26,7 +26,7 @@ def jwt_secret(settings: Settings) -> str:
     SecretConfigError (several instances must share one secret, so none is invented); on
     SQLite a random secret made at first start and kept 0600 beside the database; on memory
     a random secret for this process. Either way a warning says so."""
-    if settings.jwt_secret is not None:
+    if settings.jwt_secret is not None and settings.jwt_secret.get_secret_value():
         secret = settings.jwt_secret.get_secret_value()
         if len(secret.encode()) < MIN_SECRET_BYTES:
             raise SecretConfigError(
