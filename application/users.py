@@ -6,11 +6,13 @@ from typing import Any
 from application import policy
 from application.policy import Action
 from application.ports import Clock, PasswordHasher, RefreshTokenRepository, UserRepository
+from application.versions import stale_as_precondition
 from domain.access import Principal
 from domain.errors import DuplicateError, ForbiddenError, NotFoundError, ValidationError
 from domain.ids import is_valid_id, new_id
 from domain.pagination import Page, PageRequest
 from domain.users import Address, Role, User, UserFilter, check_password, normalize_email
+from domain.versions import require_version
 
 _UPDATABLE = frozenset(
     {"email", "username", "full_name", "role", "is_active", "tags", "address", "password"}
@@ -34,10 +36,12 @@ class RegisterUserCommand:
 
 @dataclass(frozen=True, slots=True)
 class UpdateUserCommand:
-    """Only the keys present in `changes` change; None clears an optional field."""
+    """Only the keys present in `changes` change; None clears an optional field.
+    `if_match`: the versions the client accepts (HTTP If-Match), None for no precondition."""
 
     user_id: str
     changes: dict[str, Any] = field(default_factory=dict)
+    if_match: frozenset[int] | None = None
     current_password: str | None = None  # required to change one's own password
 
 
@@ -149,6 +153,7 @@ class UpdateUser:
             raise ValidationError(f"{', '.join(cleared)} cannot be null")
         user = await _get_user(self._users, cmd.user_id)
         policy.check_user_update(principal, user.id, user.role, frozenset(cmd.changes))
+        require_version(user.version, cmd.if_match, f"User {user.id}")
         changes = dict(cmd.changes)
         password = changes.pop("password", None)
         if "email" in changes:
@@ -165,11 +170,12 @@ class UpdateUser:
                 changes["password_hash"] = await self._hasher.hash(password)
         now = self._clock.now()
         updated = user.changed(changes, now)
-        if updated is not user:
-            await self._users.update(updated)
+        if updated is user:
+            return user
+        await stale_as_precondition(self._users.update(updated), cmd.if_match)
         if "password_hash" in changes:
             await self._refresh_tokens.revoke_user(user.id, now)
-        return updated
+        return replace(updated, version=user.version + 1)
 
     async def _check_current_password(self, current: str | None, user: User) -> None:
         if current is None:
@@ -184,7 +190,17 @@ class DeleteUser:
     def __init__(self, users: UserRepository) -> None:
         self._users = users
 
-    async def execute(self, principal: Principal, user_id: str) -> None:
+    async def execute(
+        self, principal: Principal, user_id: str, if_match: frozenset[int] | None = None
+    ) -> None:
+        """`if_match`: the versions the client accepts (HTTP If-Match); None for any."""
         policy.check_user_delete(principal, user_id)
-        if not (is_valid_id(user_id) and await self._users.delete(user_id)):
+        version = None
+        if if_match is not None:
+            user = await _get_user(self._users, user_id)
+            require_version(user.version, if_match, f"User {user_id}")
+            version = user.version
+        elif not is_valid_id(user_id):
+            raise _not_found(user_id)
+        if not await stale_as_precondition(self._users.delete(user_id, version), if_match):
             raise _not_found(user_id)

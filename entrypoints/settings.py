@@ -56,3 +56,7 @@ class Settings(BaseSettings):
     first_admin_email: str | None = None
     first_admin_password: SecretStr | None = None
     first_admin_username: str = "admin"
+
+    # keyset pagination: the HMAC key of list cursors; unset, a random one per process start
+    # (cursors then stop working at a restart and differ between workers: set it in production)
+    cursor_secret: SecretStr | None = Field(None, min_length=32)

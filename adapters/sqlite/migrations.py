@@ -172,6 +172,15 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX products_active_created ON products (is_active, created_at DESC, id DESC);
         """,
     ),
+    (
+        9,
+        """
+        -- optimistic concurrency (issue 15): every write checks and moves the row's version
+        ALTER TABLE users ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE products ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE orders ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+        """,
+    ),
 ]
 
 

@@ -12,6 +12,7 @@ from entrypoints.container import Container, build_container, start, stop
 from entrypoints.http import admin, analytics, auth, errors, health, orders, users
 from entrypoints.http import inventory as inventory_routes
 from entrypoints.http import products as product_routes
+from entrypoints.http.paging import Cursors
 from entrypoints.jwt_secret import jwt_secret
 from entrypoints.settings import Settings
 
@@ -42,6 +43,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         swagger_ui_parameters={"validatorUrl": None},
     )
     app.state.container = container
+    secret = settings.cursor_secret
+    app.state.cursors = Cursors(secret.get_secret_value().encode() if secret else None)
     errors.install(app)
     app.include_router(health.router)
     app.include_router(auth.router)

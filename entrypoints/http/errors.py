@@ -13,9 +13,11 @@ from domain.errors import (
     ForbiddenError,
     InvalidTokenError,
     NotFoundError,
+    PreconditionFailedError,
     StoreTimeoutError,
     UnauthorizedError,
     UnavailableError,
+    UnsupportedError,
     ValidationError,
 )
 
@@ -27,8 +29,10 @@ STATUS: dict[type[DomainError], int] = {
     NotFoundError: 404,
     ConflictError: 409,
     ValidationError: 422,
+    PreconditionFailedError: 412,
     UnavailableError: 503,
     StoreTimeoutError: 504,
+    UnsupportedError: 501,
 }
 
 

@@ -3,14 +3,24 @@
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from application.products import UpdateProductCommand
 from domain.money import MAX_AMOUNT
 from domain.pagination import PageRequest
 from domain.products import ProductFilter
+from entrypoints.http.conditional import (
+    ETAG_HEADER,
+    NOT_MODIFIED,
+    IfMatch,
+    IfNoneMatch,
+    accepted_versions,
+    etag,
+    not_modified,
+)
 from entrypoints.http.deps import PrincipalDep, ServicesDep
 from entrypoints.http.errors import error_responses
+from entrypoints.http.paging import LINK_HEADER, TOTAL_HEADER, CursorQuery, CursorsDep
 from entrypoints.http.schemas.products import (
     BulkUpsertIn,
     BulkUpsertOut,
@@ -37,12 +47,19 @@ async def create_product(body: ProductCreate, principal: PrincipalDep, services:
 
 
 @router.get(
-    "/", response_model=list[ProductOut], responses=error_responses(401, 403, *_STORE_ERRORS)
+    "/",
+    response_model=list[ProductOut],
+    responses={
+        200: {"headers": TOTAL_HEADER | LINK_HEADER},
+        **error_responses(401, 403, 422, *_STORE_ERRORS),
+    },
 )
 async def list_products(
+    request: Request,
     response: Response,
     principal: PrincipalDep,
     services: ServicesDep,
+    cursors: CursorsDep,
     skip: int = Query(0, ge=0),
     limit: int = Query(100, ge=1, le=1000),
     category: str | None = Query(None, min_length=1, max_length=100),
@@ -52,18 +69,25 @@ async def list_products(
     is_active: bool | None = Query(
         None, description="moderators and admins; others always see active products only"
     ),
+    cursor: CursorQuery = None,
 ):
     """Active products for everyone; moderators and admins see all, and may filter."""
     where = ProductFilter(
         category=category, min_price=min_price, max_price=max_price, tag=tag, is_active=is_active
     )
-    page = await services.list_products.execute(principal, where, PageRequest(skip, limit))
+    after = cursors.after("products", cursor)
+    page = await services.list_products.execute(principal, where, PageRequest(skip, limit, after))
     response.headers["X-Total-Count"] = str(page.total)
+    cursors.link_next(request, response, "products", page.items, limit)
     return page.items
 
 
 @router.get(
-    "/search", response_model=list[SearchHitOut], responses=error_responses(401, *_STORE_ERRORS)
+    "/search",
+    response_model=list[SearchHitOut],
+    responses=error_responses(401, 501, *_STORE_ERRORS),
+    description="Active products only, except for moderators and admins. "
+    "501 `search_unsupported` when the store cannot search (the detail says why).",
 )
 async def search_products(
     principal: PrincipalDep,
@@ -72,7 +96,6 @@ async def search_products(
     skip: int = Query(0, ge=0),
     limit: int = Query(20, ge=1, le=100),
 ):
-    """Active products only, except for moderators and admins."""
     hits = await services.search_products.execute(principal, q, PageRequest(skip, limit))
     return [SearchHitOut.of(hit) for hit in hits]
 
@@ -85,7 +108,8 @@ async def search_products(
 )
 async def bulk_upsert_products(body: BulkUpsertIn, principal: PrincipalDep, services: ServicesDep):
     """All items are validated first: any invalid item is a 422 naming its index, and then
-    nothing is written. Unchanged products are matched but not modified."""
+    nothing is written. Unchanged products are matched but not modified. Moderators and
+    admins."""
     commands = [item.to_command() for item in body.products]
     return await services.bulk_upsert_products.execute(principal, commands)
 
@@ -93,32 +117,58 @@ async def bulk_upsert_products(body: BulkUpsertIn, principal: PrincipalDep, serv
 @router.get(
     "/{product_id}",
     response_model=ProductOut,
-    responses=error_responses(401, 404, *_STORE_ERRORS),
+    responses={
+        200: {"headers": ETAG_HEADER},
+        **NOT_MODIFIED,
+        **error_responses(401, 404, *_STORE_ERRORS),
+    },
 )
-async def get_product(product_id: str, principal: PrincipalDep, services: ServicesDep):
+async def get_product(
+    product_id: str,
+    response: Response,
+    principal: PrincipalDep,
+    services: ServicesDep,
+    if_none_match: IfNoneMatch = None,
+):
     """An inactive product is 404 except to moderators and admins."""
-    return await services.get_product.execute(principal, product_id)
+    product = await services.get_product.execute(principal, product_id)
+    return not_modified(response, product.version, if_none_match) or product
 
 
 @router.patch(
     "/{product_id}",
     response_model=ProductOut,
-    responses=error_responses(401, 403, 404, 409, 422, *_STORE_ERRORS),
+    responses={
+        200: {"headers": ETAG_HEADER},
+        **error_responses(401, 403, 404, 409, 412, 422, *_STORE_ERRORS),
+    },
 )
 async def update_product(
-    product_id: str, body: ProductUpdate, principal: PrincipalDep, services: ServicesDep
+    product_id: str,
+    body: ProductUpdate,
+    response: Response,
+    principal: PrincipalDep,
+    services: ServicesDep,
+    if_match: IfMatch = None,
 ):
-    """Moderators and admins."""
-    cmd = UpdateProductCommand(product_id, body.changes())
-    return await services.update_product.execute(principal, cmd)
+    """Only the fields sent change. With If-Match, only if the product is still at that ETag.
+    Moderators and admins."""
+    product = await services.update_product.execute(
+        principal, UpdateProductCommand(product_id, body.changes(), accepted_versions(if_match))
+    )
+    response.headers["ETag"] = etag(product.version)
+    return product
 
 
 @router.delete(
     "/{product_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses=error_responses(401, 403, 404, *_STORE_ERRORS),
+    responses=error_responses(401, 403, 404, 412, *_STORE_ERRORS),
 )
-async def delete_product(product_id: str, principal: PrincipalDep, services: ServicesDep) -> None:
-    """Moderators and admins."""
-    await services.delete_product.execute(principal, product_id)
+async def delete_product(
+    product_id: str, principal: PrincipalDep, services: ServicesDep, if_match: IfMatch = None
+) -> None:
+    """Deletes its stock too. With If-Match, only if the product is still at that ETag.
+    Moderators and admins."""
+    await services.delete_product.execute(principal, product_id, accepted_versions(if_match))
