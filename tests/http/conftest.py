@@ -23,10 +23,6 @@ from tests.conftest import LEGS, is_real_mongo, make_storage, prepare_leg
 from tests.mongo_server import REAL_WIRE
 
 HTTP_LEGS = LEGS
-# asgi-lifespan's default is 5 s; a start-up on a loaded 2-core machine (indexes, the first
-# admin, on a server running in the test process) once took longer. Tests that bound start-up
-# time assert it themselves.
-STARTUP_TIMEOUT_S = 30
 ADMIN_EMAIL, ADMIN_USERNAME, ADMIN_PASSWORD = "admin@example.com", "admin", "admin-password"
 FIRST_ADMIN = {
     "first_admin_email": ADMIN_EMAIL,
@@ -71,15 +67,10 @@ async def open_client(
 ) -> AsyncIterator[httpx.AsyncClient]:
     """A client of `app` with its lifespan running; `as_admin`: logged in as the first admin
     (the app's settings must hold FIRST_ADMIN); `token`: that bearer token."""
-<<<<<<< HEAD
-    lifespan = LifespanManager(app, startup_timeout=STARTUP_TIMEOUT_S)
-    async with lifespan as manager, _client(manager.app, token, event_hooks) as client:
-=======
     async with (
         LifespanManager(app, **LIFESPAN_TIMEOUTS) as manager,
         _client(manager.app, token, event_hooks) as client,
     ):
->>>>>>> main
         if as_admin:
             tokens = await login(client, ADMIN_USERNAME, ADMIN_PASSWORD)
             client.headers.update(bearer(tokens["access_token"]))
@@ -140,11 +131,7 @@ def fastapi_app(leg, settings, clock):
 @pytest.fixture
 async def app(fastapi_app) -> AsyncIterator:
     """The app with its lifespan running (so the first admin exists), as ASGI."""
-<<<<<<< HEAD
-    async with LifespanManager(fastapi_app, startup_timeout=STARTUP_TIMEOUT_S) as manager:
-=======
     async with LifespanManager(fastapi_app, **LIFESPAN_TIMEOUTS) as manager:
->>>>>>> main
         yield manager.app
 
 
