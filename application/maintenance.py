@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 from application.ports import Clock, UserRepository
 from domain.errors import ValidationError
+from domain.users import MAX_PURGE_DAYS
 
 _OLDEST = datetime.min.replace(tzinfo=UTC)
 
@@ -18,8 +19,8 @@ class PurgeInactiveUsers:
         self._users, self._clock = users, clock
 
     async def execute(self, days: int) -> int:
-        if days < 1:
-            raise ValidationError("days must be >= 1")
+        if not 1 <= days <= MAX_PURGE_DAYS:
+            raise ValidationError(f"days must be between 1 and {MAX_PURGE_DAYS}")
         now = self._clock.now()
         if days > (now - _OLDEST).days:
             return 0  # a cutoff before year 1: nothing can be that old

@@ -23,6 +23,7 @@ from domain.orders import (
     OrderLine,
     OrderStatus,
     check_idempotency_key,
+    check_order_total,
     merge_lines,
 )
 from domain.pagination import Page, PageRequest
@@ -121,7 +122,9 @@ class PlaceOrder:
             if not product.is_active:
                 raise ValidationError(f"product {product_id} is not active")
             lines.append(OrderLine(product_id, product.name, product.price, quantity))
-        return Order(new_id(), user_id, tuple(lines), OrderStatus.PENDING, now, now)
+        order = Order(new_id(), user_id, tuple(lines), OrderStatus.PENDING, now, now)
+        check_order_total(order.total)
+        return order
 
 
 def _fingerprint(user_id: str, quantities: list[tuple[str, int]]) -> str:

@@ -11,6 +11,9 @@ from entrypoints.container import Container, build_container, start, stop
 from entrypoints.http import admin, analytics, errors, health, orders, users
 from entrypoints.http import inventory as inventory_routes
 from entrypoints.http import products as product_routes
+from entrypoints.http.middleware.body_limit import BodyLimit
+from entrypoints.http.middleware.conventions import HttpConventions
+from entrypoints.http.middleware.hosts import AllowedHosts
 from entrypoints.settings import Settings
 
 
@@ -36,9 +39,18 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         summary="Users, products, inventory, orders and analytics over swappable storage.",
         lifespan=lifespan,
         swagger_ui_parameters={"validatorUrl": None},
+        redirect_slashes=False,  # HttpConventions serves collections with or without "/"
     )
     app.state.container = container
     errors.install(app)
+    app.add_middleware(HttpConventions)
+    # bodies over MAX_BODY_BYTES -> 413 before they are read whole (the bulk route: 32 MiB)
+    app.add_middleware(
+        BodyLimit,
+        default=settings.max_body_bytes,
+        per_path={"/api/products/bulk": product_routes.BULK_MAX_BODY_BYTES},
+    )
+    app.add_middleware(AllowedHosts, allowed=settings.allowed_hosts)
     app.include_router(health.router)
     app.include_router(users.router)
     app.include_router(product_routes.router)

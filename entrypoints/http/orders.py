@@ -4,12 +4,13 @@ from fastapi import APIRouter, Header, Query, Response, status
 
 from application.orders import PlaceOrderCommand
 from domain.orders import IDEMPOTENCY_KEY_MAX, OrderFilter, OrderStatus
-from domain.pagination import PageRequest
+from domain.pagination import MAX_LIMIT, MAX_SKIP, PageRequest
 from entrypoints.http.deps import ServicesDep
 from entrypoints.http.errors import error_responses
+from entrypoints.http.routing import StorefrontRoute
 from entrypoints.http.schemas.orders import OrderCreate, OrderOut, StatusChange
 
-router = APIRouter(prefix="/api/orders", tags=["orders"])
+router = APIRouter(prefix="/api/orders", tags=["orders"], route_class=StorefrontRoute)
 _STORE_ERRORS = (503, 504)
 
 
@@ -44,8 +45,8 @@ async def place_order(
 async def list_orders(
     response: Response,
     services: ServicesDep,
-    skip: int = Query(0, ge=0),
-    limit: int = Query(100, ge=1, le=1000),
+    skip: int = Query(0, ge=0, le=MAX_SKIP),
+    limit: int = Query(100, ge=1, le=MAX_LIMIT),
     user_id: str | None = Query(None, max_length=64),
     status: OrderStatus | None = None,
 ) -> list[OrderOut]:

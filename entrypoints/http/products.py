@@ -7,10 +7,11 @@ from fastapi import APIRouter, Query, Response, status
 
 from application.products import UpdateProductCommand
 from domain.money import MAX_AMOUNT
-from domain.pagination import PageRequest
-from domain.products import ProductFilter
+from domain.pagination import MAX_LIMIT, MAX_SKIP, PageRequest
+from domain.products import CATEGORY_MAX, TAG_MAX, ProductFilter
 from entrypoints.http.deps import ServicesDep
 from entrypoints.http.errors import error_responses
+from entrypoints.http.routing import StorefrontRoute
 from entrypoints.http.schemas.products import (
     BulkUpsertIn,
     BulkUpsertOut,
@@ -20,7 +21,9 @@ from entrypoints.http.schemas.products import (
     SearchHitOut,
 )
 
-router = APIRouter(prefix="/api/products", tags=["products"])
+# the bulk route's body limit (BodyLimit): 10,000 products of up to a few KiB each
+BULK_MAX_BODY_BYTES = 32 * 1024 * 1024
+router = APIRouter(prefix="/api/products", tags=["products"], route_class=StorefrontRoute)
 _STORE_ERRORS = (503, 504)
 PriceQuery = Annotated[Decimal | None, Query(ge=0, le=MAX_AMOUNT, decimal_places=2)]
 
@@ -39,12 +42,12 @@ async def create_product(body: ProductCreate, services: ServicesDep):
 async def list_products(
     response: Response,
     services: ServicesDep,
-    skip: int = Query(0, ge=0),
-    limit: int = Query(100, ge=1, le=1000),
-    category: str | None = Query(None, min_length=1, max_length=100),
+    skip: int = Query(0, ge=0, le=MAX_SKIP),
+    limit: int = Query(100, ge=1, le=MAX_LIMIT),
+    category: str | None = Query(None, min_length=1, max_length=CATEGORY_MAX),
     min_price: PriceQuery = None,
     max_price: PriceQuery = None,
-    tag: str | None = Query(None, min_length=1, max_length=50),
+    tag: str | None = Query(None, min_length=1, max_length=TAG_MAX),
 ):
     where = ProductFilter(category=category, min_price=min_price, max_price=max_price, tag=tag)
     page = await services.list_products.execute(where, PageRequest(skip, limit))
@@ -56,7 +59,7 @@ async def list_products(
 async def search_products(
     services: ServicesDep,
     q: str = Query(min_length=1, max_length=200, description="words; any may match"),
-    skip: int = Query(0, ge=0),
+    skip: int = Query(0, ge=0, le=MAX_SKIP),
     limit: int = Query(20, ge=1, le=100),
 ):
     hits = await services.search_products.execute(q, PageRequest(skip, limit))

@@ -3,13 +3,14 @@
 from fastapi import APIRouter, Query, Response, status
 
 from application.users import UpdateUserCommand
-from domain.pagination import PageRequest
+from domain.pagination import MAX_LIMIT, MAX_SKIP, PageRequest
 from domain.users import Role, UserFilter
 from entrypoints.http.deps import ServicesDep
 from entrypoints.http.errors import error_responses
+from entrypoints.http.routing import StorefrontRoute
 from entrypoints.http.schemas.users import UserCreate, UserOut, UserUpdate
 
-router = APIRouter(prefix="/api/users", tags=["users"])
+router = APIRouter(prefix="/api/users", tags=["users"], route_class=StorefrontRoute)
 _STORE_ERRORS = (503, 504)
 
 
@@ -27,8 +28,8 @@ async def create_user(body: UserCreate, services: ServicesDep):
 async def list_users(
     response: Response,
     services: ServicesDep,
-    skip: int = Query(0, ge=0),
-    limit: int = Query(100, ge=1, le=1000),
+    skip: int = Query(0, ge=0, le=MAX_SKIP),
+    limit: int = Query(100, ge=1, le=MAX_LIMIT),
     is_active: bool | None = None,
     role: Role | None = None,
 ):
