@@ -12,7 +12,7 @@ from application.ports import (
     UnitOfWorkFactory,
     UserRepository,
 )
-from domain.errors import DuplicateError, NotFoundError, ValidationError
+from domain.errors import ConflictError, DuplicateError, NotFoundError, ValidationError
 from domain.ids import is_valid_id, new_id
 from domain.orders import (
     IDEMPOTENCY_TTL_HOURS,
@@ -172,3 +172,42 @@ class ChangeOrderStatus:
                     uow.stock.release(line.product_id, line.quantity)
             await uow.commit()
         return moved
+
+
+class ExpirePendingOrders:
+    """Cancel every order still pending `ttl` after it was placed, returning its stock.
+
+    Each cancel goes through ChangeOrderStatus, so it is the same atomic unit as a client's
+    cancel (status and stock together) and loses cleanly to a concurrent payment (the
+    order is no longer pending: skipped). Safe to run in several processes at once.
+    Returns how many orders it cancelled.
+    """
+
+    BATCH = 100
+
+    def __init__(
+        self,
+        orders: OrderRepository,
+        change_status: ChangeOrderStatus,
+        clock: Clock,
+        ttl: timedelta,
+    ) -> None:
+        if ttl <= timedelta(0):
+            raise ValueError("the pending-order TTL must be positive")
+        self._orders, self._change, self._clock, self._ttl = orders, change_status, clock, ttl
+
+    async def execute(self) -> int:
+        cutoff = self._clock.now() - self._ttl
+        cancelled = 0
+        while True:
+            batch = await self._orders.pending_before(cutoff, self.BATCH)
+            done = 0
+            for order in batch:
+                try:
+                    await self._change.execute(order.id, OrderStatus.CANCELLED)
+                except (ConflictError, NotFoundError):
+                    continue  # paid, cancelled or deleted meanwhile
+                done += 1
+            cancelled += done
+            if len(batch) < self.BATCH or done == 0:
+                return cancelled

@@ -92,6 +92,10 @@ class OrderRepository(Protocol):
     async def list(self, where: OrderFilter, page: PageRequest) -> Page[Order]:
         """Matching orders newest first (created_at, then id, descending) and their total."""
 
+    async def pending_before(self, cutoff: datetime, limit: int) -> Sequence[Order]:
+        """Up to `limit` orders still pending that were created before `cutoff`, oldest
+        first (served by the (status, created_at) index on every store)."""
+
 
 class IdempotencyRepository(Protocol):
     """Idempotency records, the read side."""

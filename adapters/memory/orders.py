@@ -16,7 +16,13 @@ from adapters.common.uow import (
 from adapters.memory.state import MemoryState
 from domain.errors import DuplicateError, NotFoundError
 from domain.inventory import InsufficientStockError
-from domain.orders import ConcurrentChangeError, IdempotencyRecord, Order, OrderFilter
+from domain.orders import (
+    ConcurrentChangeError,
+    IdempotencyRecord,
+    Order,
+    OrderFilter,
+    OrderStatus,
+)
 from domain.pagination import Page, PageRequest
 
 Undo = Callable[[], None]
@@ -40,6 +46,14 @@ class InMemoryOrderRepository:
             page.skip + page.limit, matching, key=lambda o: (o.created_at, o.id)
         )
         return Page(newest[page.skip :], len(matching))
+
+    async def pending_before(self, cutoff: datetime, limit: int) -> Sequence[Order]:
+        pending = (
+            o
+            for o in self._orders.values()
+            if o.status is OrderStatus.PENDING and o.created_at < cutoff
+        )
+        return heapq.nsmallest(limit, pending, key=lambda o: (o.created_at, o.id))
 
 
 class InMemoryIdempotencyRepository:

@@ -1,5 +1,7 @@
 """create_app(): the FastAPI application, its lifespan and its routers."""
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -7,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
+from entrypoints.background import expire_pending_orders
 from entrypoints.container import Container, build_container, start, stop
 from entrypoints.http import admin, analytics, errors, health, orders, users
 from entrypoints.http import inventory as inventory_routes
@@ -25,9 +28,18 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.services = await start(container)
+        expiry = asyncio.create_task(
+            expire_pending_orders(
+                app.state.services.expire_pending_orders, settings.order_expiry_interval_s
+            ),
+            name="expire-pending-orders",
+        )
         try:
             yield
         finally:
+            expiry.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await expiry
             await stop(container)
 
     # /docs and /redoc load Swagger UI and ReDoc from the installed fastapi-offline package

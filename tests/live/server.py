@@ -53,8 +53,14 @@ def live_server(tmp_path: Path, **env: str) -> Iterator[LiveServer]:
     }
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-c", "from entrypoints.cli import app; app()", "serve"]
-            + ["--port", str(port)],
+            [
+                sys.executable,
+                "-c",
+                "from entrypoints.cli import app; app()",
+                "serve",
+                "--port",
+                str(port),
+            ],
             env={**os.environ, **values},
             cwd=ROOT,
             stdout=out,
