@@ -115,7 +115,7 @@ class SqliteStorage(containers.DeclarativeContainer):
     orders = providers.Singleton(SqliteOrderRepository, db)
     idempotency = providers.Singleton(SqliteIdempotencyRepository, db)
     uow = providers.Singleton(partial, SqliteUnitOfWork, db)
-    ping = providers.Singleton(SqlitePing, db)
+    ping = providers.Singleton(SqlitePing, db, settings.provided.sqlite_min_free_bytes)
     schema = providers.Singleton(SqliteSchema, db)
     analytics = providers.Singleton(SqliteAnalyticsReader, db)
 

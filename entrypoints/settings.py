@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     sqlite_path: str = "data/storefront.db"
     sqlite_synchronous: Literal["OFF", "NORMAL", "FULL", "EXTRA"] = "FULL"
     sqlite_busy_timeout_ms: int = Field(5000, ge=0)
+    sqlite_min_free_bytes: int = Field(
+        64 * MIB, ge=0, description="/health/ready says not ready below this much free disk"
+    )
 
     password_hash_time_cost: int = Field(3, ge=1)
     password_hash_memory_kib: int = Field(65536, ge=8)

@@ -17,6 +17,7 @@ from entrypoints.http import products as product_routes
 from entrypoints.http.middleware.body_limit import BodyLimit
 from entrypoints.http.middleware.conventions import HttpConventions
 from entrypoints.http.middleware.hosts import AllowedHosts
+from entrypoints.http.middleware.lifespan import StartupErrors
 from entrypoints.settings import Settings
 
 
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         per_path={"/api/products/bulk": product_routes.BULK_MAX_BODY_BYTES},
     )
     app.add_middleware(AllowedHosts, allowed=settings.allowed_hosts)
+    app.add_middleware(StartupErrors)
     app.include_router(health.router)
     app.include_router(users.router)
     app.include_router(product_routes.router)
