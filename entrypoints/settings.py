@@ -3,7 +3,7 @@
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 MIB = 1024 * 1024
@@ -50,6 +50,10 @@ class Settings(BaseSettings):
 
     password_hash_time_cost: int = Field(3, ge=1)
     password_hash_memory_kib: int = Field(65536, ge=8)
+
+    # keyset pagination: the HMAC key of list cursors; unset, a random one per process start
+    # (cursors then stop working at a restart and differ between workers: set it in production)
+    cursor_secret: SecretStr | None = Field(None, min_length=32)
 
     # HTTP limits (SPEC "Input rules and HTTP conventions"); see README "Limits"
     max_body_bytes: int = Field(1 * MIB, ge=1024, description="larger bodies -> 413")

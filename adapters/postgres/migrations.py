@@ -133,6 +133,15 @@ MIGRATIONS: list[tuple[int, str]] = [
         """,
     ),
     (
+        9,
+        """
+        -- optimistic concurrency (issue 15): every write checks and moves the row's version
+        ALTER TABLE users ADD COLUMN version integer NOT NULL DEFAULT 1;
+        ALTER TABLE products ADD COLUMN version integer NOT NULL DEFAULT 1;
+        ALTER TABLE orders ADD COLUMN version integer NOT NULL DEFAULT 1;
+        """,
+    ),
+    (
         10,
         """
         -- issue 12: stock is set and adjusted up to 10^9, but cancels and pending-order

@@ -154,6 +154,15 @@ MIGRATIONS: list[tuple[int, str]] = [
         """,
     ),
     (
+        9,
+        """
+        -- optimistic concurrency (issue 15): every write checks and moves the row's version
+        ALTER TABLE users ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE products ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE orders ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+        """,
+    ),
+    (
         10,
         """
         -- issue 12: /health/ready proves the database takes writes by updating this one row

@@ -18,6 +18,7 @@ from entrypoints.http.middleware.body_limit import BodyLimit
 from entrypoints.http.middleware.conventions import HttpConventions
 from entrypoints.http.middleware.hosts import AllowedHosts
 from entrypoints.http.middleware.lifespan import StartupErrors
+from entrypoints.http.paging import Cursors
 from entrypoints.settings import Settings
 
 
@@ -55,6 +56,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         redirect_slashes=False,  # HttpConventions serves collections with or without "/"
     )
     app.state.container = container
+    secret = settings.cursor_secret
+    app.state.cursors = Cursors(secret.get_secret_value().encode() if secret else None)
     errors.install(app)
     app.add_middleware(HttpConventions)
     # bodies over MAX_BODY_BYTES -> 413 before they are read whole (the bulk route: 32 MiB)

@@ -14,8 +14,10 @@ from domain.errors import (
     ConflictError,
     DomainError,
     NotFoundError,
+    PreconditionFailedError,
     StoreTimeoutError,
     UnavailableError,
+    UnsupportedError,
     ValidationError,
 )
 from entrypoints.http.json import ExactJSONResponse
@@ -27,8 +29,10 @@ STATUS: dict[type[DomainError], int] = {
     NotFoundError: 404,
     ConflictError: 409,
     ValidationError: 422,
+    PreconditionFailedError: 412,
     UnavailableError: 503,
     StoreTimeoutError: 504,
+    UnsupportedError: 501,
 }
 
 # the `code` of an HTTP error raised by the framework or a middleware, by status
