@@ -21,7 +21,13 @@ from domain.errors import (
     ValidationError,
 )
 from entrypoints.http.json import ExactJSONResponse
-from entrypoints.http.schemas.errors import ErrorBody, ValidationErrorBody, excerpt, problems
+from entrypoints.http.schemas.errors import (
+    DETAIL_CHARS,
+    ErrorBody,
+    ValidationErrorBody,
+    excerpt,
+    problems,
+)
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +79,7 @@ def error_response(status: int, detail: str, code: str, headers=None) -> ExactJS
 
 async def _domain_error(request: Request, exc: Exception) -> ExactJSONResponse:
     assert isinstance(exc, DomainError)
-    return error_response(status_for(exc), excerpt(exc.detail), exc.code)
+    return error_response(status_for(exc), excerpt(exc.detail, DETAIL_CHARS), exc.code)
 
 
 async def _validation_error(request: Request, exc: Exception) -> ExactJSONResponse:
@@ -108,7 +114,7 @@ async def _http_error(request: Request, exc: Exception) -> ExactJSONResponse:
         headers["Allow"] = ", ".join(sorted(allowed_methods(request)))
     code = getattr(exc, "code", None) or HTTP_CODES.get(exc.status_code, "error")
     detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
-    return error_response(exc.status_code, excerpt(detail), code, headers)
+    return error_response(exc.status_code, excerpt(detail, DETAIL_CHARS), code, headers)
 
 
 class UnhandledErrors:

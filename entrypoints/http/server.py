@@ -65,12 +65,14 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        if self._awaiting_headers:
-            self._header_bytes += len(data)
-            if self._header_bytes > self.max_header_bytes:
-                self._refuse_large_headers()
-                return
+        counting = self._awaiting_headers
         super().data_received(data)
+        # checked after parsing: body bytes that arrive with the end of the headers are not
+        # header bytes; headers still incomplete after this many bytes are refused
+        if counting and self._awaiting_headers:
+            self._header_bytes += len(data)
+            if self._header_bytes > self.max_header_bytes and not self.transport.is_closing():
+                self._refuse_large_headers()
 
     def _refuse_large_headers(self) -> None:
         body = b'{"detail":"Request headers too large","code":"headers_too_large"}'

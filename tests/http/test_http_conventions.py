@@ -11,6 +11,7 @@ from entrypoints.container import build_container
 from entrypoints.http.app import create_app
 from tests.conftest import make_storage
 from tests.http.conftest import open_client
+from tests.http.test_input_rules import search_runs
 
 UNKNOWN = "0" * 24
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -20,8 +21,7 @@ REQUIRED = {"q": "mug", "start": "2026-01-01", "end": "2026-01-31"}
 
 async def operations(client) -> dict[str, dict]:
     """The OpenAPI paths: {path: {method: operation}}."""
-    document = (await client.get("/openapi.json")).json()
-    return document["paths"]
+    return (await client.get("/openapi.json")).json()["paths"]
 
 
 def concrete(path: str) -> str:
@@ -38,10 +38,10 @@ def required_query(operation: dict) -> dict:
     }
 
 
-async def test_every_get_route_answers_head_with_the_get_headers_and_no_body(client):
+async def test_every_get_route_answers_head_with_the_get_headers_and_no_body(client, leg):
     table = {}
     for path, ops in (await operations(client)).items():
-        if "get" not in ops:
+        if "get" not in ops or (path.endswith("/search") and not search_runs(leg)):
             continue
         url, params = concrete(path), required_query(ops["get"])
         get = await client.get(url, params=params)
@@ -49,7 +49,7 @@ async def test_every_get_route_answers_head_with_the_get_headers_and_no_body(cli
         table[path] = (head.status_code, head.content, head.headers["content-type"])
         assert table[path] == (get.status_code, b"", get.headers["content-type"]), path
         assert int(head.headers["content-length"]) > 0  # the GET's length (it may vary: /health)
-    assert {"/health/live", "/api/users/", "/api/products/search"} <= set(table)
+    assert {"/health/live", "/api/users/", "/api/orders/{order_id}"} <= set(table)
     for path in ("/health/live", "/health", "/docs", "/openapi.json"):
         assert (await client.head(path)).status_code == 200
 

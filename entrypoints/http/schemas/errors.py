@@ -10,7 +10,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 MAX_PROBLEMS = 20
-EXCERPT_CHARS = 80
+EXCERPT_CHARS = 80  # a value from the request, echoed in a validation problem
+DETAIL_CHARS = 300  # a message of ours, which may quote a value from the request
 
 
 class ErrorBody(BaseModel):
@@ -36,10 +37,10 @@ class ValidationErrorBody(BaseModel):
     code: str = Field("validation_error", description="always validation_error")
 
 
-def excerpt(value: Any) -> Any:
-    """A short excerpt of something that came from a client: at most EXCERPT_CHARS chars."""
-    if isinstance(value, str) and len(value) > EXCERPT_CHARS:
-        return value[:EXCERPT_CHARS] + "..."
+def excerpt(value: Any, limit: int = EXCERPT_CHARS) -> Any:
+    """A short excerpt of something that may hold client input: at most `limit` chars."""
+    if isinstance(value, str) and len(value) > limit:
+        return value[:limit] + "..."
     return value
 
 
