@@ -12,7 +12,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from anyio import to_thread
-from fastapi import HTTPException, Request, Response
+from fastapi import HTTPException, Request, Response, params
 from fastapi._compat import field_annotation_is_sequence
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
@@ -66,7 +66,10 @@ class StorefrontRoute(APIRoute):
             for field in _query_fields(self.dependant)
             if not field_annotation_is_sequence(field.field_info.annotation)
         )
-        takes_body = self.body_field is not None
+        # JSON bodies only: a form route (OAuth2's token endpoint) keeps FastAPI's form parsing
+        takes_body = self.body_field is not None and not isinstance(
+            self.body_field.field_info, params.Form
+        )
 
         async def route_handler(request: Request) -> Response:
             if request.scope["query_string"]:

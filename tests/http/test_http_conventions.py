@@ -223,3 +223,26 @@ async def test_hosts_outside_allowed_hosts_are_refused(leg, settings):
             "localhost": 400,
             "example.org.evil.com": 400,
         }
+
+
+@pytest.mark.parametrize("leg", ["memory"])
+async def test_a_form_route_keeps_form_bodies(leg, settings):
+    """The OAuth2 password flow posts a form: StorefrontRoute leaves form routes to FastAPI."""
+    pytest.importorskip("python_multipart", reason="form parsing arrives with the token route")
+    from typing import Annotated
+
+    from fastapi import APIRouter, Form
+
+    from entrypoints.http.routing import StorefrontRoute
+
+    router = APIRouter(route_class=StorefrontRoute)
+
+    @router.post("/form")
+    async def form(username: Annotated[str, Form()]) -> dict:
+        return {"username": username}
+
+    app = create_app(settings, build_container(settings, make_storage(leg, settings)))
+    app.include_router(router)
+    async for client in open_client(app):
+        response = await client.post("/form", data={"username": "ada"})
+        assert (response.status_code, response.json()) == (200, {"username": "ada"})
