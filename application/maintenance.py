@@ -2,7 +2,10 @@
 
 from datetime import UTC, datetime, timedelta
 
+from application import policy
+from application.policy import Action
 from application.ports import Clock, UserRepository
+from domain.access import Principal
 from domain.errors import ValidationError
 from domain.users import MAX_PURGE_DAYS
 
@@ -18,7 +21,8 @@ class PurgeInactiveUsers:
     def __init__(self, users: UserRepository, clock: Clock) -> None:
         self._users, self._clock = users, clock
 
-    async def execute(self, days: int) -> int:
+    async def execute(self, principal: Principal, days: int) -> int:
+        policy.require(principal, Action.PURGE_USERS)
         if not 1 <= days <= MAX_PURGE_DAYS:
             raise ValidationError(f"days must be between 1 and {MAX_PURGE_DAYS}")
         now = self._clock.now()

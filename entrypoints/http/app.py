@@ -10,8 +10,9 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from entrypoints.background import expire_pending_orders
+from entrypoints.bootstrap import bootstrap
 from entrypoints.container import Container, build_container, start, stop
-from entrypoints.http import admin, analytics, errors, health, orders, users
+from entrypoints.http import admin, analytics, auth, errors, health, orders, users
 from entrypoints.http import inventory as inventory_routes
 from entrypoints.http import products as product_routes
 from entrypoints.http.middleware.body_limit import BodyLimit
@@ -19,6 +20,7 @@ from entrypoints.http.middleware.conventions import HttpConventions
 from entrypoints.http.middleware.hosts import AllowedHosts
 from entrypoints.http.middleware.lifespan import StartupErrors
 from entrypoints.http.paging import Cursors
+from entrypoints.jwt_secret import jwt_secret
 from entrypoints.settings import Settings
 
 
@@ -29,6 +31,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        jwt_secret(settings)  # no secret where one is required: fail now, with the reason
         app.state.services = await start(container)
         expiry = asyncio.create_task(
             expire_pending_orders(
@@ -37,7 +40,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             name="expire-pending-orders",
         )
         try:
-            yield
+            async with bootstrap(settings, app.state.services):
+                yield
         finally:
             expiry.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -69,6 +73,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.add_middleware(AllowedHosts, allowed=settings.allowed_hosts)
     app.add_middleware(StartupErrors)
     app.include_router(health.router)
+    app.include_router(auth.router)
     app.include_router(users.router)
     app.include_router(product_routes.router)
     app.include_router(inventory_routes.router)

@@ -13,9 +13,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from domain.errors import (
     ConflictError,
     DomainError,
+    ForbiddenError,
+    InvalidTokenError,
     NotFoundError,
     PreconditionFailedError,
     StoreTimeoutError,
+    UnauthorizedError,
     UnavailableError,
     UnsupportedError,
     ValidationError,
@@ -32,6 +35,8 @@ from entrypoints.http.schemas.errors import (
 log = logging.getLogger(__name__)
 
 STATUS: dict[type[DomainError], int] = {
+    UnauthorizedError: 401,
+    ForbiddenError: 403,
     NotFoundError: 404,
     ConflictError: 409,
     ValidationError: 422,
@@ -68,9 +73,32 @@ def status_for(exc: DomainError) -> int:
     return 500
 
 
+_DESCRIPTIONS = {
+    401: "No valid bearer token (missing where one is needed, bad, expired or revoked); "
+    "sent with `WWW-Authenticate: Bearer`",
+    403: "The caller's role may not do this (`code: forbidden`)",
+}
+
+
 def error_responses(*codes: int) -> dict[int | str, dict]:
     """OpenAPI `responses=` for routes that can fail with these codes."""
-    return {code: {"model": ValidationErrorBody if code == 422 else ErrorBody} for code in codes}
+    return {
+        code: {
+            "model": ValidationErrorBody if code == 422 else ErrorBody,
+            **({"description": _DESCRIPTIONS[code]} if code in _DESCRIPTIONS else {}),
+        }
+        for code in codes
+    }
+
+
+def _challenge(exc: DomainError) -> dict[str, str] | None:
+    """RFC 6750 section 3: a 401 names the Bearer scheme (and `invalid_token` when one was
+    sent and refused)."""
+    if isinstance(exc, InvalidTokenError):
+        return {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+    if isinstance(exc, UnauthorizedError):
+        return {"WWW-Authenticate": "Bearer"}
+    return None
 
 
 def error_response(status: int, detail: str, code: str, headers=None) -> ExactJSONResponse:
@@ -79,7 +107,9 @@ def error_response(status: int, detail: str, code: str, headers=None) -> ExactJS
 
 async def _domain_error(request: Request, exc: Exception) -> ExactJSONResponse:
     assert isinstance(exc, DomainError)
-    return error_response(status_for(exc), excerpt(exc.detail, DETAIL_CHARS), exc.code)
+    return error_response(
+        status_for(exc), excerpt(exc.detail, DETAIL_CHARS), exc.code, _challenge(exc)
+    )
 
 
 async def _validation_error(request: Request, exc: Exception) -> ExactJSONResponse:
