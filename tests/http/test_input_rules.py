@@ -58,7 +58,10 @@ async def seed(client) -> dict:
     product_id = product.json()["_id"]
     stock = await client.put(f"/api/inventory/{product_id}", json={"quantity": 50})
     assert stock.status_code == 200
-    return {"user": user.json()["_id"], "product": product_id}
+    ids = {"user": user.json()["_id"], "product": product_id}
+    ids["snapshot"] = await snapshot(client, ids)
+    assert ids["snapshot"][1:] == ([("MUG-1", 9.99)], 0, 50)
+    return ids
 
 
 def user_body(**fields) -> dict:
@@ -81,17 +84,23 @@ async def answers(client, cases: dict[str, tuple]) -> dict[str, int]:
     return table
 
 
+async def snapshot(client, ids: dict) -> tuple:
+    """What the store holds, as the API shows it (to compare before and after)."""
+    users = (await client.get("/api/users/")).json()
+    products = (await client.get("/api/products/")).json()
+    orders = (await client.get("/api/orders/")).json()
+    stock = (await client.get(f"/api/inventory/{ids['product']}")).json()
+    return (
+        sorted(u["username"] for u in users),
+        sorted((p["sku"], p["price"]) for p in products),
+        len(orders),
+        stock["quantity"],
+    )
+
+
 async def store_unchanged(client, ids: dict) -> None:
     """Nothing any refused request sent was written."""
-    users = await client.get("/api/users/")
-    products = await client.get("/api/products/")
-    orders = await client.get("/api/orders/")
-    stock = await client.get(f"/api/inventory/{ids['product']}")
-    assert [u["username"] for u in users.json()] == ["ada"]
-    assert [p["sku"] for p in products.json()] == ["MUG-1"]
-    assert products.json()[0]["price"] == 9.99
-    assert orders.json() == []
-    assert stock.json()["quantity"] == 50
+    assert await snapshot(client, ids) == ids["snapshot"]
 
 
 LISTS = {

@@ -30,7 +30,7 @@ async def test_an_order_left_pending_past_its_ttl_is_cancelled_and_its_stock_ret
     clock = MovableClock()
     container = build_container(settings, make_storage(leg, settings))
     container.clock.override(providers.Object(clock))
-    async for client in open_client(create_app(settings, container)):
+    async for client in open_client(create_app(settings, container), as_admin=True):
         user = await client.post(
             "/api/users/",
             json={"email": "a@example.com", "username": "ada", "password": "long enough"},

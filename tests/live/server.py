@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
+ADMIN_EMAIL, ADMIN_USERNAME, ADMIN_PASSWORD = "admin@example.com", "admin", "admin-password"
 
 
 def free_port() -> int:
@@ -29,6 +30,17 @@ class LiveServer:
     port: int
     process: subprocess.Popen
     log: Path
+
+    def admin_token(self) -> str:
+        """A bearer token of the first admin (created at start-up from FIRST_ADMIN_*)."""
+        response = httpx.post(
+            f"{self.url}/api/auth/token",
+            data={"username": ADMIN_USERNAME, "password": ADMIN_PASSWORD},
+            headers={"host": "localhost"},
+            timeout=10,
+        )
+        response.raise_for_status()
+        return response.json()["access_token"]
 
     def rss_kib(self) -> int:
         """The server process's resident memory (Linux /proc), in KiB."""
@@ -49,6 +61,10 @@ def live_server(tmp_path: Path, **env: str) -> Iterator[LiveServer]:
         "PASSWORD_HASH_TIME_COST": "1",
         "PASSWORD_HASH_MEMORY_KIB": "1024",
         "LOG_LEVEL": "WARNING",
+        "JWT_SECRET": "live-server-test-secret-" + "x" * 32,
+        "FIRST_ADMIN_EMAIL": ADMIN_EMAIL,
+        "FIRST_ADMIN_USERNAME": ADMIN_USERNAME,
+        "FIRST_ADMIN_PASSWORD": ADMIN_PASSWORD,
         **env,
     }
     with log.open("wb") as out:

@@ -14,7 +14,7 @@ def test_3000_requests_write_well_under_a_mebibyte_of_logs(tmp_path):
             for n in range(750):
                 for response in (
                     client.get("/health/live"),
-                    client.get(f"/api/users/{n:024x}"),  # 404
+                    client.get(f"/api/products/{n:024x}"),  # 404
                     client.get("/api/users/?limit=0"),  # 422
                     client.put("/health/live"),  # 405
                 ):
