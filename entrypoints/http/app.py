@@ -6,11 +6,13 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
+from starlette.middleware.cors import CORSMiddleware
 
 from entrypoints.container import Container, build_container, start, stop
 from entrypoints.http import admin, analytics, errors, health, orders, users
 from entrypoints.http import inventory as inventory_routes
 from entrypoints.http import products as product_routes
+from entrypoints.http.cors import cors_options
 from entrypoints.http.paging import Cursors
 from entrypoints.settings import Settings
 
@@ -42,6 +44,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     secret = settings.cursor_secret
     app.state.cursors = Cursors(secret.get_secret_value().encode() if secret else None)
     errors.install(app)
+    if origins := settings.cors_origin_list:
+        app.add_middleware(CORSMiddleware, **cors_options(origins))
     app.include_router(health.router)
     app.include_router(users.router)
     app.include_router(product_routes.router)
