@@ -9,7 +9,7 @@ from fastapi_offline import FastAPIOffline
 from starlette.middleware.cors import CORSMiddleware
 
 from entrypoints.container import Container, build_container, start, stop
-from entrypoints.http import admin, analytics, errors, health, orders, users
+from entrypoints.http import admin, analytics, errors, health, openapi, orders, users
 from entrypoints.http import inventory as inventory_routes
 from entrypoints.http import products as product_routes
 from entrypoints.http.cors import cors_options
@@ -34,12 +34,11 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     # (under /static-offline-docs), never from a CDN, so they work on air-gapped machines; no
     # validator badge either (Swagger UI would send the spec's URL to validator.swagger.io).
     app = FastAPIOffline(
-        title="Storefront",
-        version="0.1.0",
-        summary="Users, products, inventory, orders and analytics over swappable storage.",
         lifespan=lifespan,
         swagger_ui_parameters={"validatorUrl": None},
+        **openapi.app_metadata(),
     )
+    openapi.install(app)
     app.state.container = container
     secret = settings.cursor_secret
     app.state.cursors = Cursors(secret.get_secret_value().encode() if secret else None)

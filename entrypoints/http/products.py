@@ -41,8 +41,11 @@ PriceQuery = Annotated[Decimal | None, Query(ge=0, le=MAX_AMOUNT, decimal_places
     response_model=ProductOut,
     responses=error_responses(409, 422, *_STORE_ERRORS),
 )
-async def create_product(body: ProductCreate, services: ServicesDep):
-    return await services.create_product.execute(body.to_command())
+async def create_product(body: ProductCreate, response: Response, services: ServicesDep):
+    product = await services.create_product.execute(body.to_command())
+    response.headers["Location"] = f"{router.prefix}/{product.id}"
+    response.headers["ETag"] = etag(product.version)
+    return product
 
 
 @router.get(

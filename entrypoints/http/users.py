@@ -29,8 +29,11 @@ _STORE_ERRORS = (503, 504)
     response_model=UserOut,
     responses=error_responses(409, 422, *_STORE_ERRORS),
 )
-async def create_user(body: UserCreate, services: ServicesDep):
-    return await services.register_user.execute(body.to_command())
+async def create_user(body: UserCreate, response: Response, services: ServicesDep):
+    user = await services.register_user.execute(body.to_command())
+    response.headers["Location"] = f"{router.prefix}/{user.id}"
+    response.headers["ETag"] = etag(user.version)
+    return user
 
 
 @router.get(
