@@ -8,6 +8,8 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
+from entrypoints.http import examples
+
 DESCRIPTION = """\
 Users, products, inventory, orders and analytics over swappable storage (MongoDB, PostgreSQL,
 SQLite, memory): the same API, status codes and data on each.
@@ -126,12 +128,39 @@ def app_metadata() -> dict[str, Any]:
     }
 
 
+def _example_of(document: dict[str, Any], schema: dict[str, Any]) -> Any:
+    """The example of a schema: its component's, or a list of one for an array of them."""
+    if "$ref" in schema:
+        return document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]].get("example")
+    if schema.get("type") == "array" and "$ref" in schema.get("items", {}):
+        item = _example_of(document, schema["items"])
+        return None if item is None else [item]
+    return None
+
+
+def _add_examples(document: dict[str, Any], operation: dict[str, Any]) -> None:
+    for parameter in operation.get("parameters", []):
+        if parameter["name"] in examples.PARAMETERS:
+            parameter["example"] = examples.PARAMETERS[parameter["name"]]
+    bodies = [operation.get("requestBody", {}), *operation.get("responses", {}).values()]
+    for body in bodies:
+        media = body.get("content", {}).get("application/json")
+        if media is not None and "schema" in media:
+            example = _example_of(document, media["schema"])
+            if example is not None:
+                media["example"] = example
+
+
 def _refine(document: dict[str, Any]) -> None:
+    for name, schema in document.get("components", {}).get("schemas", {}).items():
+        if name in examples.SCHEMAS:
+            schema["example"] = examples.SCHEMAS[name]
     for operations in document.get("paths", {}).values():
         for operation in operations.values():
             op_id = operation.get("operationId")
             if op_id in SUMMARIES:
                 operation["summary"] = SUMMARIES[op_id]
+            _add_examples(document, operation)
             created = operation.get("responses", {}).get("201")
             if created is None:
                 continue
