@@ -93,6 +93,10 @@ class ProductSearch(Protocol):
         """Products matching any word of `text`, best first (score desc, then id asc); a text
         with no words is an empty list, and no input is ever read as query syntax."""
 
+    def unavailable_reason(self) -> str | None:
+        """None when search works here; else why not (e.g. the store refused the text index
+        search needs), and `search` then raises SearchUnsupportedError."""
+
 
 class OrderRepository(Protocol):
     """Placed orders, the read side; every write goes through a UnitOfWork."""

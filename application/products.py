@@ -8,7 +8,7 @@ from typing import Any
 
 from application.ports import Clock, ProductRepository, ProductSearch
 from application.versions import stale_as_precondition
-from domain.errors import NotFoundError, ValidationError
+from domain.errors import NotFoundError, SearchUnsupportedError, ValidationError
 from domain.ids import is_valid_id, new_id
 from domain.pagination import Page, PageRequest
 from domain.products import BulkUpsertResult, Product, ProductFilter, SearchHit, search_terms
@@ -155,6 +155,9 @@ class SearchProducts:
         self._search = search
 
     async def execute(self, text: str, page: PageRequest) -> list[SearchHit]:
+        """Raises SearchUnsupportedError (saying why) on a store that cannot search."""
+        if reason := self._search.unavailable_reason():
+            raise SearchUnsupportedError(reason)
         if not search_terms(text):
             return []
         return await self._search.search(text, page)

@@ -51,6 +51,18 @@ class StoreTimeoutError(DomainError):
         super().__init__(detail)
 
 
+class UnsupportedError(DomainError):
+    """The store in use cannot do this at all (a missing capability, not an outage)."""
+
+    code = "unsupported"
+
+
+class SearchUnsupportedError(UnsupportedError):
+    """Product search cannot run on this store; `detail` says why (what the store answered)."""
+
+    code = "search_unsupported"
+
+
 class ConcurrentChangeError(ConflictError):
     """Someone else changed the resource between our read and our write; nothing was changed."""
 

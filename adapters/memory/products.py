@@ -153,6 +153,9 @@ class InMemoryProductSearch:
     def __init__(self, state: MemoryState) -> None:
         self._products = state.products
 
+    def unavailable_reason(self) -> str | None:
+        return None  # search always works on this store
+
     async def search(self, text: str, page: PageRequest) -> list[SearchHit]:
         terms = set(search_terms(text))
         hits = []

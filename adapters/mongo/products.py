@@ -18,7 +18,7 @@ from adapters.mongo.mapping import (
     upsert_pipeline,
 )
 from adapters.mongo.store import MongoStore
-from domain.errors import ConcurrentChangeError, NotFoundError
+from domain.errors import ConcurrentChangeError, NotFoundError, SearchUnsupportedError
 from domain.inventory import InsufficientStockError
 from domain.pagination import Page, PageRequest
 from domain.products import BulkUpsertResult, Product, ProductFilter, SearchHit, search_terms
@@ -164,10 +164,16 @@ class MongoProductSearch:
     """`$text` over the weighted text index, sorted by textScore (then _id for ties)."""
 
     def __init__(self, store: MongoStore) -> None:
+        self._store = store
         self._products = store.db["products"]
+
+    def unavailable_reason(self) -> str | None:
+        return self._store.search_unavailable
 
     @translated
     async def search(self, text: str, page: PageRequest) -> list[SearchHit]:
+        if self._store.search_unavailable:
+            raise SearchUnsupportedError(self._store.search_unavailable)
         terms = search_terms(text)
         if not terms:
             return []

@@ -229,6 +229,9 @@ class PostgresProductSearch:
     def __init__(self, db: PostgresDatabase) -> None:
         self._db = db
 
+    def unavailable_reason(self) -> str | None:
+        return None  # search always works on this store
+
     async def search(self, text: str, page: PageRequest) -> list[SearchHit]:
         terms = search_terms(text)
         if not terms:

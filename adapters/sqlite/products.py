@@ -219,6 +219,9 @@ class SqliteProductSearch:
     def __init__(self, db: SqliteDatabase) -> None:
         self._db = db
 
+    def unavailable_reason(self) -> str | None:
+        return None  # search always works on this store
+
     async def search(self, text: str, page: PageRequest) -> list[SearchHit]:
         query = fts_query(text)
         if not query:

@@ -14,6 +14,7 @@ from domain.errors import (
     PreconditionFailedError,
     StoreTimeoutError,
     UnavailableError,
+    UnsupportedError,
     ValidationError,
 )
 
@@ -26,6 +27,7 @@ STATUS: dict[type[DomainError], int] = {
     PreconditionFailedError: 412,
     UnavailableError: 503,
     StoreTimeoutError: 504,
+    UnsupportedError: 501,
 }
 
 

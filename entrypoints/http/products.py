@@ -77,7 +77,12 @@ async def list_products(
     return page.items
 
 
-@router.get("/search", response_model=list[SearchHitOut], responses=error_responses(*_STORE_ERRORS))
+@router.get(
+    "/search",
+    response_model=list[SearchHitOut],
+    responses=error_responses(501, *_STORE_ERRORS),
+    description="501 `search_unsupported` when the store cannot search (the detail says why).",
+)
 async def search_products(
     services: ServicesDep,
     q: str = Query(min_length=1, max_length=200, description="words; any may match"),
