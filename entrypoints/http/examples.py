@@ -99,9 +99,11 @@ SCHEMAS: dict[str, Any] = {
     "DatabaseHealth": {"status": "up", "latency_ms": 0.8},
     "Liveness": {"status": "alive"},
     "Readiness": {"status": "ready"},
+    "SearchHealth": {"status": "available", "detail": None},
     "Health": {
         "status": "healthy",
         "database": {"status": "up", "latency_ms": 0.8},
+        "search": {"status": "available", "detail": None},
         "timestamp": AT,
     },
     "ErrorBody": {"detail": "User 665f1c2e9b1e8a3d4c5b6a79 not found", "code": "not_found"},
