@@ -8,12 +8,14 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 from starlette.middleware.cors import CORSMiddleware
 
+from entrypoints.bootstrap import bootstrap
 from entrypoints.container import Container, build_container, start, stop
-from entrypoints.http import admin, analytics, errors, health, openapi, orders, users
+from entrypoints.http import admin, analytics, auth, errors, health, openapi, orders, users
 from entrypoints.http import inventory as inventory_routes
 from entrypoints.http import products as product_routes
 from entrypoints.http.cors import cors_options
 from entrypoints.http.paging import Cursors
+from entrypoints.jwt_secret import jwt_secret
 from entrypoints.settings import Settings
 
 
@@ -24,9 +26,11 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        jwt_secret(settings)  # no secret where one is required: fail now, with the reason
         app.state.services = await start(container)
         try:
-            yield
+            async with bootstrap(settings, app.state.services):
+                yield
         finally:
             await stop(container)
 
@@ -46,6 +50,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     if origins := settings.cors_origin_list:
         app.add_middleware(CORSMiddleware, **cors_options(origins))
     app.include_router(health.router)
+    app.include_router(auth.router)
     app.include_router(users.router)
     app.include_router(product_routes.router)
     app.include_router(inventory_routes.router)

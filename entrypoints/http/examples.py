@@ -62,6 +62,15 @@ _ORDER = {
 
 SCHEMAS: dict[str, Any] = {
     "AddressBody": _ADDRESS,
+    "Body_login": {"username": "ada", "password": "correct horse battery"},
+    "TokenOut": {
+        "access_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
+        ".eyJzdWIiOiI2NjVmMWMyZTliMWU4YTNkNGM1YjZhNzkifQ.c2lnbmF0dXJl",
+        "token_type": "bearer",
+        "expires_in": 900,
+        "refresh_token": "q7Lw0mB1oXbq3Yb0m3l3oVd0ZQ8y4Fv2bCq1uQdWc1A",
+    },
+    "RefreshIn": {"refresh_token": "q7Lw0mB1oXbq3Yb0m3l3oVd0ZQ8y4Fv2bCq1uQdWc1A"},
     "UserCreate": {
         "email": "ada@example.com",
         "username": "ada",

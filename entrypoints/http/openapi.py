@@ -29,6 +29,11 @@ SQLite, memory): the same API, status codes and data on each.
 
 TAGS: list[dict[str, Any]] = [
     {"name": "health", "description": "Liveness, readiness and the store's latency."},
+    {
+        "name": "auth",
+        "description": "OAuth2 password flow: bearer access tokens (JWT) and rotating refresh "
+        "tokens.",
+    },
     {"name": "users", "description": "Accounts: sign-up, profiles, roles."},
     {
         "name": "products",
@@ -59,7 +64,12 @@ SUMMARIES = {
     "get_health": "Health summary with the store's latency",
     "get_liveness": "Liveness: 200 while the process runs",
     "get_readiness": "Readiness: 200 when the store answers, else 503",
-    "create_user": "Create a user",
+    "login": "Log in: an access token and a refresh token",
+    "refresh": "Trade a refresh token for a new pair",
+    "logout": "Revoke a refresh token and its family",
+    "get_me": "Get the caller's own user",
+    "update_me": "Change the caller's own user",
+    "create_user": "Create a user (sign up)",
     "list_users": "List users, newest first",
     "get_user": "Get a user",
     "update_user": "Change some fields of a user",
@@ -144,11 +154,11 @@ def _add_examples(document: dict[str, Any], operation: dict[str, Any]) -> None:
             parameter["example"] = examples.PARAMETERS[parameter["name"]]
     bodies = [operation.get("requestBody", {}), *operation.get("responses", {}).values()]
     for body in bodies:
-        media = body.get("content", {}).get("application/json")
-        if media is not None and "schema" in media:
-            example = _example_of(document, media["schema"])
-            if example is not None:
-                media["example"] = example
+        for media in body.get("content", {}).values():
+            if "schema" in media:
+                example = _example_of(document, media["schema"])
+                if example is not None:
+                    media["example"] = example
 
 
 def _refine(document: dict[str, Any]) -> None:

@@ -18,6 +18,7 @@ from asgi_lifespan import LifespanManager
 from entrypoints.container import build_container
 from entrypoints.http.app import create_app
 from tests.conftest import make_settings, make_storage
+from tests.http.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, FIRST_ADMIN
 
 PACKAGE = "storefront_client"
 
@@ -31,7 +32,7 @@ def tmp(tmp_path_factory) -> Path:
 async def app(tmp):
     folder = tmp / f"db-{os.urandom(4).hex()}"
     folder.mkdir()
-    settings = make_settings("sqlite", folder)
+    settings = make_settings("sqlite", folder, **FIRST_ADMIN)
     application = create_app(settings, build_container(settings, make_storage("sqlite", settings)))
     async with LifespanManager(application) as manager:
         yield manager.app
@@ -56,7 +57,8 @@ def generate(document: bytes, where: Path) -> tuple[Path, str]:
 
 @pytest.fixture
 async def sdk(app, tmp):
-    """The generated package, imported from its temporary directory, and a client for `app`."""
+    """The generated package, imported from its temporary directory, an anonymous client for
+    `app`, and `logged_in(username, password)` making an authenticated one."""
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as raw:
         document = (await raw.get("/openapi.json")).content
@@ -69,7 +71,28 @@ async def sdk(app, tmp):
         client.set_async_httpx_client(
             httpx.AsyncClient(transport=transport, base_url="http://test")
         )
-        yield package, client
+
+        async def logged_in(username: str, password: str):
+            """An AuthenticatedClient of the generated package, after a typed log-in."""
+            m = models(package)
+            answer = await api(package, "auth.login").asyncio_detailed(
+                client=client, body=m.BodyLogin(username=username, password=password)
+            )
+            assert isinstance(answer.parsed, m.TokenOut), answer.content
+            token = answer.parsed.access_token
+            authenticated = package.AuthenticatedClient(
+                base_url="http://test", token=token, raise_on_unexpected_status=True
+            )
+            authenticated.set_async_httpx_client(
+                httpx.AsyncClient(
+                    transport=transport,
+                    base_url="http://test",
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+            )
+            return authenticated
+
+        yield package, client, logged_in
     finally:
         sys.path.remove(str(folder))
         for name in [n for n in sys.modules if n == PACKAGE or n.startswith(PACKAGE + ".")]:
@@ -85,7 +108,7 @@ def models(package):
 
 
 async def test_the_whole_journey_through_the_generated_client(sdk):
-    package, client = sdk
+    package, anonymous, logged_in = sdk
     m = models(package)
 
     def expect(response, status: int, model):
@@ -93,31 +116,37 @@ async def test_the_whole_journey_through_the_generated_client(sdk):
         assert isinstance(response.parsed, model), type(response.parsed)
         return response.parsed
 
-    # sign up
+    # sign up, log in
     signed = await api(package, "users.create_user").asyncio_detailed(
-        client=client,
+        client=anonymous,
         body=m.UserCreate(email="ada@example.com", username="ada", password="password1"),
     )
     user = expect(signed, 201, m.UserOut)
     assert signed.headers["Location"] == f"/api/users/{user.field_id}"
     assert user.created_at.tzinfo is not None  # a datetime, not a str
+    client = await logged_in("ada", "password1")
+    me = await api(package, "users.get_me").asyncio_detailed(client=client)
+    assert expect(me, 200, m.UserOut).field_id == user.field_id
+    admin = await logged_in(ADMIN_USERNAME, ADMIN_PASSWORD)
 
     # stock some products
     made = []
     for n, (name, price) in enumerate([("Walnut desk", 249.99), ("Oak chair", 89.5)]):
         created = await api(package, "products.create_product").asyncio_detailed(
-            client=client,
+            client=admin,
             body=m.ProductCreate(sku=f"SKU-{n}", name=name, price=price, tags=["wood"]),
         )
         product = expect(created, 201, m.ProductOut)
         stock = await api(package, "inventory.set_stock").asyncio_detailed(
-            product.field_id, client=client, body=m.StockSet(quantity=5)
+            product.field_id, client=admin, body=m.StockSet(quantity=5)
         )
         assert expect(stock, 200, m.StockOut).quantity == 5
         made.append(product)
 
     # browse and search
-    listed = await api(package, "products.list_products").asyncio_detailed(client=client, limit=1)
+    listed = await api(package, "products.list_products").asyncio_detailed(
+        client=anonymous, limit=1
+    )
     assert listed.status_code == 200 and len(listed.parsed) == 1
     assert isinstance(listed.parsed[0], m.ProductOut)
     assert listed.headers["X-Total-Count"] == "2" and 'rel="next"' in listed.headers["Link"]
@@ -154,15 +183,17 @@ async def test_the_whole_journey_through_the_generated_client(sdk):
     )
     assert expect(stock, 200, m.StockOut).quantity == 5
 
-    # analytics and maintenance
-    roles = await api(package, "analytics.report_users_by_role").asyncio_detailed(client=client)
+    # analytics and maintenance, as the admin
+    denied = await api(package, "analytics.report_users_by_role").asyncio_detailed(client=client)
+    assert denied.status_code == 403 and isinstance(denied.parsed, m.ErrorBody)
+    roles = await api(package, "analytics.report_users_by_role").asyncio_detailed(client=admin)
     assert roles.status_code == 200 and isinstance(roles.parsed[0], m.RoleCountOut)
     top = await api(package, "analytics.report_top_customers").asyncio_detailed(
-        client=client, limit=5
+        client=admin, limit=5
     )
     assert top.status_code == 200 and top.parsed == []  # the only order was cancelled
     purged = await api(package, "maintenance.purge_inactive_users").asyncio_detailed(
-        client=client, days=30
+        client=admin, days=30
     )
     assert expect(purged, 200, m.PurgeOut).deleted == 0
 
@@ -172,8 +203,9 @@ async def test_the_whole_journey_through_the_generated_client(sdk):
     reason="request validation still answers FastAPI's list-shaped 422 (one error shape: issue 12)",
 )
 async def test_every_error_parses_as_the_error_model(sdk):
-    package, client = sdk
+    package, _, logged_in = sdk
     m = models(package)
+    client = await logged_in(ADMIN_USERNAME, ADMIN_PASSWORD)
     user = (
         await api(package, "users.create_user").asyncio_detailed(
             client=client,
