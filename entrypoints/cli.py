@@ -67,6 +67,8 @@ def serve(
         reload=reload,
         workers=None if reload else workers,
         log_level=settings.log_level.lower(),
+        # a deadline and a size cap for request headers (slow clients, huge headers)
+        http="entrypoints.http.server:GuardedHttpToolsProtocol",
     )
 
 

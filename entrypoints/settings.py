@@ -2,11 +2,13 @@
 
 import re
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic import ValidationError as PydanticValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+MIB = 1024 * 1024
 
 
 class Backend(StrEnum):
@@ -44,6 +46,9 @@ class Settings(BaseSettings):
     sqlite_path: str = "data/storefront.db"
     sqlite_synchronous: Literal["OFF", "NORMAL", "FULL", "EXTRA"] = "FULL"
     sqlite_busy_timeout_ms: int = Field(5000, ge=0)
+    sqlite_min_free_bytes: int = Field(
+        64 * MIB, ge=0, description="/health/ready says not ready below this much free disk"
+    )
 
     password_hash_time_cost: int = Field(3, ge=1)
     password_hash_memory_kib: int = Field(65536, ge=8)
@@ -62,6 +67,26 @@ class Settings(BaseSettings):
     # keyset pagination: the HMAC key of list cursors; unset, a random one per process start
     # (cursors then stop working at a restart and differ between workers: set it in production)
     cursor_secret: SecretStr | None = Field(None, min_length=32)
+
+    # HTTP limits (SPEC "Input rules and HTTP conventions"); see README "Limits"
+    max_body_bytes: int = Field(1 * MIB, ge=1024, description="larger bodies -> 413")
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["localhost", "127.0.0.1", "::1"],
+        description="Host header values served (comma-separated; *.example.com, or *)",
+    )
+    http_header_timeout_s: float = Field(10.0, gt=0, description="headers not in by then: drop")
+    http_max_header_bytes: int = Field(32 * 1024, ge=1024, description="larger headers -> 431")
+
+    # orders left pending this long are cancelled and their stock returned
+    order_pending_ttl_minutes: int = Field(60, ge=1, le=10_080)
+    order_expiry_interval_s: float = Field(60.0, gt=0, description="how often expiry runs")
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [h.strip() for h in value.split(",") if h.strip()]
+        return value
 
     # CORS: the browser origins allowed to call the API, comma-separated (`*` for any);
     # empty (the default) sends no CORS headers at all

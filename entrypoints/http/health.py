@@ -8,9 +8,10 @@ from pydantic import BaseModel
 from domain.errors import UnavailableError
 from entrypoints.http.deps import ServicesDep
 from entrypoints.http.errors import error_responses
+from entrypoints.http.routing import StorefrontRoute
 from entrypoints.http.schemas.timestamps import Timestamp
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], route_class=StorefrontRoute)
 
 
 class DatabaseHealth(BaseModel):

@@ -29,11 +29,22 @@ def _exact(value: Any) -> Any:
     return value
 
 
+EXACT_DIGITS = 15  # any decimal with at most 15 significant digits survives a double
+
+
 def _json_number(amount: Decimal) -> int | float:
-    """A JSON number with the amount's exact digits: every amount up to MAX_AMOUNT has at
-    most 11 significant digits, well inside the 15 a double renders exactly."""
+    """A JSON number with the amount's exact digits, written by pydantic straight to bytes.
+
+    Every amount the API holds is bounded (MAX_AMOUNT, MAX_ORDER_TOTAL: at most 12
+    significant digits), and a decimal of at most 15 significant digits comes back with the
+    same digits from a double's shortest representation. A larger amount (a report's sum)
+    must go out through ExactJSONResponse; sending it here would lose digits, so it is an
+    error rather than a silently wrong number.
+    """
     if amount == amount.to_integral_value():
         return int(amount)
+    if len(amount.as_tuple().digits) > EXACT_DIGITS:
+        raise ValueError(f"{amount} has more digits than a JSON double carries exactly")
     return float(amount)
 
 

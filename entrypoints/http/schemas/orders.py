@@ -13,7 +13,7 @@ class OrderItemIn(BaseModel):
     model_config = _STRICT
 
     product_id: str = Field(min_length=1, max_length=64)
-    quantity: int = Field(ge=1, le=MAX_LINE_QUANTITY)
+    quantity: int = Field(ge=1, le=MAX_LINE_QUANTITY, strict=True)
 
 
 class OrderCreate(BaseModel):

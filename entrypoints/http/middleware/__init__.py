@@ -1,0 +1,1 @@
+"""Pure ASGI middleware for cross-cutting HTTP concerns, configured in create_app()."""
