@@ -116,6 +116,12 @@ SCHEMAS: dict[str, Any] = {
         "timestamp": AT,
     },
     "ErrorBody": {"detail": "User 665f1c2e9b1e8a3d4c5b6a79 not found", "code": "not_found"},
+    "ValidationProblem": {
+        "type": "greater_than_equal",
+        "loc": ["body", "items", 0, "quantity"],
+        "msg": "Input should be greater than or equal to 1",
+        "ctx": {"ge": "1"},
+    },
 }
 
 PARAMETERS: dict[str, Any] = {

@@ -161,8 +161,29 @@ def _add_examples(document: dict[str, Any], operation: dict[str, Any]) -> None:
                     media["example"] = example
 
 
+_FASTAPI_422 = "#/components/schemas/HTTPValidationError"
+_ERROR = "#/components/schemas/ErrorBody"
+
+
+def _one_error_schema(node: Any) -> None:
+    """FastAPI's default 422 model (on routes that do not declare their 422) -> ErrorBody,
+    the schema of every error the app sends."""
+    if isinstance(node, dict):
+        if node.get("$ref") == _FASTAPI_422:
+            node["$ref"] = _ERROR
+        for value in node.values():
+            _one_error_schema(value)
+    elif isinstance(node, list):
+        for value in node:
+            _one_error_schema(value)
+
+
 def _refine(document: dict[str, Any]) -> None:
-    for name, schema in document.get("components", {}).get("schemas", {}).items():
+    _one_error_schema(document.get("paths", {}))
+    schemas = document.get("components", {}).get("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    for name, schema in schemas.items():
         if name in examples.SCHEMAS:
             schema["example"] = examples.SCHEMAS[name]
     for operations in document.get("paths", {}).values():
