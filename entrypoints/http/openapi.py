@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
+from domain.money import MAX_AMOUNT
 from entrypoints.http import examples
 
 DESCRIPTION = """\
@@ -148,6 +149,24 @@ def _example_of(document: dict[str, Any], schema: dict[str, Any]) -> Any:
     return None
 
 
+_PRICE_PARAMETERS = {"min_price", "max_price"}
+_PRICE_SCHEMA = {"type": "number", "minimum": 0, "maximum": float(MAX_AMOUNT), "multipleOf": 0.01}
+
+
+def _no_null_parameters(operation: dict[str, Any]) -> None:
+    """An optional query or header parameter is left out, never sent as null: its schema is
+    the non-null branch alone (FastAPI writes `anyOf: [X, null]` for `X | None`)."""
+    for parameter in operation.get("parameters", []):
+        if parameter["name"] in _PRICE_PARAMETERS:  # read as exact decimals, like a price
+            parameter["schema"] = dict(_PRICE_SCHEMA)
+            continue
+        schema = parameter.get("schema", {})
+        branches = [b for b in schema.get("anyOf", []) if b != {"type": "null"}]
+        if "anyOf" in schema and len(branches) == 1:
+            rest = {k: v for k, v in schema.items() if k not in {"anyOf", "default"}}
+            parameter["schema"] = branches[0] | rest
+
+
 def _add_examples(document: dict[str, Any], operation: dict[str, Any]) -> None:
     for parameter in operation.get("parameters", []):
         if parameter["name"] in examples.PARAMETERS:
@@ -191,6 +210,7 @@ def _refine(document: dict[str, Any]) -> None:
             op_id = operation.get("operationId")
             if op_id in SUMMARIES:
                 operation["summary"] = SUMMARIES[op_id]
+            _no_null_parameters(operation)
             _add_examples(document, operation)
             created = operation.get("responses", {}).get("201")
             if created is None:
