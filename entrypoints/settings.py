@@ -1,9 +1,11 @@
 """Settings from environment variables and `.env` (pydantic-settings)."""
 
+import re
 from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
+from pydantic import ValidationError as PydanticValidationError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 MIB = 1024 * 1024
@@ -85,3 +87,48 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [h.strip() for h in value.split(",") if h.strip()]
         return value
+
+    # CORS: the browser origins allowed to call the API, comma-separated (`*` for any);
+    # empty (the default) sends no CORS headers at all
+    cors_origins: str = ""
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+        return level
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        for origin in (o.strip() for o in value.split(",") if o.strip()):
+            if origin != "*" and not _ORIGIN.fullmatch(origin):
+                raise ValueError(
+                    f"{origin!r} is not an origin: scheme://host[:port], no path, or *"
+                )
+        return value
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        """CORS_ORIGINS as a list (empty: CORS off)."""
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
+
+LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+_ORIGIN = re.compile(
+    r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?|https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?"
+)
+
+
+def describe_errors(error: PydanticValidationError) -> list[str]:
+    """One line per bad setting, naming its environment variable, its value and the rule."""
+    lines = []
+    for problem in error.errors(include_url=False):
+        name = str(problem["loc"][0]).upper() if problem["loc"] else "settings"
+        value = problem.get("input")
+        shown = "" if isinstance(value, dict) or "secret" in name.lower() else f"={value!r}"
+        message = problem["msg"].removeprefix("Value error, ")
+        lines.append(f"invalid setting {name}{shown}: {message}")
+    return lines

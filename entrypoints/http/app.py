@@ -8,13 +8,15 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
+from starlette.middleware.cors import CORSMiddleware
 
 from entrypoints.background import expire_pending_orders
 from entrypoints.bootstrap import bootstrap
 from entrypoints.container import Container, build_container, start, stop
-from entrypoints.http import admin, analytics, auth, errors, health, orders, users
+from entrypoints.http import admin, analytics, auth, errors, health, openapi, orders, users
 from entrypoints.http import inventory as inventory_routes
 from entrypoints.http import products as product_routes
+from entrypoints.http.cors import cors_options
 from entrypoints.http.middleware.body_limit import BodyLimit
 from entrypoints.http.middleware.conventions import HttpConventions
 from entrypoints.http.middleware.hosts import AllowedHosts
@@ -52,13 +54,12 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     # (under /static-offline-docs), never from a CDN, so they work on air-gapped machines; no
     # validator badge either (Swagger UI would send the spec's URL to validator.swagger.io).
     app = FastAPIOffline(
-        title="Storefront",
-        version="0.1.0",
-        summary="Users, products, inventory, orders and analytics over swappable storage.",
         lifespan=lifespan,
         swagger_ui_parameters={"validatorUrl": None},
         redirect_slashes=False,  # HttpConventions serves collections with or without "/"
+        **openapi.app_metadata(),
     )
+    openapi.install(app)
     app.state.container = container
     secret = settings.cursor_secret
     app.state.cursors = Cursors(secret.get_secret_value().encode() if secret else None)
@@ -70,6 +71,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         default=settings.max_body_bytes,
         per_path={"/api/products/bulk": product_routes.BULK_MAX_BODY_BYTES},
     )
+    # CORS inside the host check, outside the rest: their errors carry CORS headers too
+    if origins := settings.cors_origin_list:
+        app.add_middleware(CORSMiddleware, **cors_options(origins))
     app.add_middleware(AllowedHosts, allowed=settings.allowed_hosts)
     app.add_middleware(StartupErrors)
     app.include_router(health.router)

@@ -27,7 +27,6 @@ from entrypoints.http.json import ExactJSONResponse
 from entrypoints.http.schemas.errors import (
     DETAIL_CHARS,
     ErrorBody,
-    ValidationErrorBody,
     excerpt,
     problems,
 )
@@ -84,7 +83,7 @@ def error_responses(*codes: int) -> dict[int | str, dict]:
     """OpenAPI `responses=` for routes that can fail with these codes."""
     return {
         code: {
-            "model": ValidationErrorBody if code == 422 else ErrorBody,
+            "model": ErrorBody,
             **({"description": _DESCRIPTIONS[code]} if code in _DESCRIPTIONS else {}),
         }
         for code in codes

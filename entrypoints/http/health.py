@@ -52,12 +52,20 @@ async def health(services: ServicesDep):
     )
 
 
-@router.get("/health/live")
+class Liveness(BaseModel):
+    status: Literal["alive"]
+
+
+class Readiness(BaseModel):
+    status: Literal["ready"]
+
+
+@router.get("/health/live", response_model=Liveness)
 async def live() -> dict[str, str]:
     return {"status": "alive"}
 
 
-@router.get("/health/ready", responses=error_responses(503))
+@router.get("/health/ready", response_model=Readiness, responses=error_responses(503))
 async def ready(services: ServicesDep):
     report = await services.check_health.execute()
     if not report.healthy:

@@ -39,7 +39,24 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
-_DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_no_constant)
+INTEGRAL_DIGITS = 18  # a whole number written with a fraction or an exponent, up to this size
+
+
+def _number(text: str) -> Decimal | int:
+    """A JSON number with a fraction or an exponent: an exact Decimal, except that a whole
+    number (`3461.0`, `2e3`) is an int, as JSON Schema counts it an integer (2020-12 §6.2.1:
+    "a number with a zero fractional part") and the document promises `integer` fields."""
+    number = Decimal(text)
+    if (
+        number.is_finite()
+        and number.adjusted() < INTEGRAL_DIGITS
+        and number == number.to_integral_value()
+    ):
+        return int(number)
+    return number
+
+
+_DECODER = json.JSONDecoder(parse_float=_number, parse_constant=_no_constant)
 
 
 def forbidden_text(value: str) -> bool:

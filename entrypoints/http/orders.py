@@ -29,7 +29,16 @@ _STORE_ERRORS = (503, 504)
     status_code=status.HTTP_201_CREATED,
     response_model=OrderOut,
     responses={
-        200: {"model": OrderOut, "description": "A retry: the order its Idempotency-Key placed"},
+        200: {
+            "model": OrderOut,
+            "description": "A retry: the order its Idempotency-Key placed",
+            "headers": {
+                "Idempotent-Replayed": {
+                    "description": "`true`: this answers a retry; no new order was placed.",
+                    "schema": {"type": "string", "enum": ["true"]},
+                }
+            },
+        },
         **error_responses(401, 403, 409, 422, *_STORE_ERRORS),
     },
 )
@@ -52,6 +61,9 @@ async def place_order(
     if placed.replayed:
         response.status_code = status.HTTP_200_OK
         response.headers["Idempotent-Replayed"] = "true"
+    else:
+        response.headers["Location"] = f"{router.prefix}/{placed.order.id}"
+    response.headers["ETag"] = etag(placed.order.version)
     return OrderOut.of(placed.order)
 
 

@@ -44,9 +44,14 @@ PriceQuery = Annotated[Decimal | None, Query(ge=0, le=MAX_AMOUNT, decimal_places
     response_model=ProductOut,
     responses=error_responses(401, 403, 409, 422, *_STORE_ERRORS),
 )
-async def create_product(body: ProductCreate, principal: PrincipalDep, services: ServicesDep):
+async def create_product(
+    body: ProductCreate, response: Response, principal: PrincipalDep, services: ServicesDep
+):
     """Moderators and admins."""
-    return await services.create_product.execute(principal, body.to_command())
+    product = await services.create_product.execute(principal, body.to_command())
+    response.headers["Location"] = f"{router.prefix}/{product.id}"
+    response.headers["ETag"] = etag(product.version)
+    return product
 
 
 @router.get(

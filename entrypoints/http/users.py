@@ -30,10 +30,15 @@ _STORE_ERRORS = (503, 504)
     response_model=UserOut,
     responses=error_responses(401, 403, 409, 422, *_STORE_ERRORS),
 )
-async def create_user(body: UserCreate, principal: PrincipalDep, services: ServicesDep):
+async def create_user(
+    body: UserCreate, response: Response, principal: PrincipalDep, services: ServicesDep
+):
     """Sign up: open to anyone. The role is `user`; only an admin may send `role` or
     `is_active` (anyone else: 403)."""
-    return await services.register_user.execute(principal, body.to_command())
+    user = await services.register_user.execute(principal, body.to_command())
+    response.headers["Location"] = f"{router.prefix}/{user.id}"
+    response.headers["ETag"] = etag(user.version)
+    return user
 
 
 @router.get(

@@ -5,20 +5,13 @@ from request validation keeps FastAPI's list of problems in `detail` (at most 20
 the input that failed) with `code: "validation_error"`.
 """
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
 MAX_PROBLEMS = 20
 EXCERPT_CHARS = 80  # a value from the request, echoed in a validation problem
 DETAIL_CHARS = 300  # a message of ours, which may quote a value from the request
-
-
-class ErrorBody(BaseModel):
-    """Any error but request validation."""
-
-    detail: str = Field(description="what went wrong, for people")
-    code: str = Field(description="a stable machine code, e.g. not_found, method_not_allowed")
 
 
 class ValidationProblem(BaseModel):
@@ -30,11 +23,19 @@ class ValidationProblem(BaseModel):
     ctx: dict[str, Any] | None = None
 
 
-class ValidationErrorBody(BaseModel):
-    """A request that failed validation: its problems (at most 20)."""
+class ErrorBody(BaseModel):
+    """Every error, 4xx and 5xx alike: one schema, so a client parses every error the same way.
 
-    detail: list[ValidationProblem] = Field(max_length=MAX_PROBLEMS)
-    code: str = Field("validation_error", description="always validation_error")
+    `detail` says what went wrong, for people; for a request that failed validation (422,
+    `code: validation_error`) it is FastAPI's list of problems instead (at most 20).
+    """
+
+    detail: str | Annotated[list[ValidationProblem], Field(max_length=MAX_PROBLEMS)] = Field(
+        description="a message for people; for request validation, the list of problems"
+    )
+    code: str = Field(
+        description="a stable machine code, e.g. not_found, validation_error, precondition_failed"
+    )
 
 
 def excerpt(value: Any, limit: int = EXCERPT_CHARS) -> Any:

@@ -7,6 +7,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field
 from application.users import RegisterUserCommand
 from domain.errors import ValidationError
 from domain.users import USERNAME_MAX, USERNAME_MIN, Address, Role, normalize_username
+from entrypoints.http.schemas.optional import omittable
 from entrypoints.http.schemas.timestamps import Timestamp
 
 _STRICT = ConfigDict(extra="forbid")
@@ -72,15 +73,15 @@ class UserUpdate(BaseModel):
 
     model_config = _STRICT
 
-    email: EmailStr | None = None
-    username: Username | None = None
-    password: str | None = Field(None, min_length=8, max_length=1024)
+    email: EmailStr = omittable()
+    username: Username = omittable()
+    password: str = omittable(min_length=8, max_length=1024)
     full_name: str | None = Field(None, max_length=100)
-    role: Role | None = None
-    is_active: bool | None = None
-    tags: list[str] | None = Field(None, max_length=100)
+    role: Role = omittable()
+    is_active: bool = omittable()
+    tags: list[str] = omittable(max_length=100)
     address: AddressBody | None = None
-    current_password: str | None = Field(None, min_length=1, max_length=1024)
+    current_password: str = omittable(min_length=1, max_length=1024)
 
     def changes(self) -> dict:
         sent = {
