@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     sqlite_path: str = "data/storefront.db"
     sqlite_synchronous: Literal["OFF", "NORMAL", "FULL", "EXTRA"] = "FULL"
     sqlite_busy_timeout_ms: int = Field(5000, ge=0)
+    sqlite_read_threads: int = Field(4, ge=1, le=64, description="threads for longer reads")
 
     password_hash_time_cost: int = Field(3, ge=1)
     password_hash_memory_kib: int = Field(65536, ge=8)

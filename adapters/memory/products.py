@@ -8,6 +8,7 @@ from adapters.memory.state import MemoryState
 from domain.errors import DuplicateError, NotFoundError
 from domain.inventory import InsufficientStockError
 from domain.pagination import Page, PageRequest
+from domain.search_text import fold
 from domain.products import (
     SEARCH_WEIGHTS,
     BulkUpsertResult,
@@ -126,7 +127,7 @@ class InMemoryInventoryRepository:
 
 def _field_score(terms: set[str], text: str) -> float:
     """MongoDB's textScore shape: per matched term, 0.5 + 0.5 * its share of the field's words."""
-    words = _WORD.findall(text.lower())
+    words = _WORD.findall(fold(text))
     counts = Counter(w for w in words if w in terms)
     return sum(0.5 + 0.5 * n / len(words) for n in counts.values())
 

@@ -59,14 +59,18 @@ class SqliteOrderRepository:
 
     async def list(self, where: OrderFilter, page: PageRequest) -> Page[Order]:
         clause, params = _where(where)
-        with self._db.snapshot() as conn:
+
+        def work(conn: sqlite3.Connection) -> Page[Order]:
             (total,) = conn.execute(f"SELECT count(*) FROM orders{clause}", params).fetchone()
             rows = conn.execute(
                 f"SELECT {ORDER_COLUMNS} FROM orders{clause}"
                 " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
                 [*params, page.limit, page.skip],
             ).fetchall()
-        return Page([row_order(r) for r in rows], total)
+            return Page([row_order(r) for r in rows], total)
+
+        # a count and a page can take milliseconds: a read thread, not the event loop
+        return await self._db.read(work, snapshot=True)
 
 
 class SqliteIdempotencyRepository:

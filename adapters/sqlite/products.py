@@ -1,4 +1,5 @@
-"""Products, stock and search in SQLite: reads inline, writes on the writer thread."""
+"""Products, stock and search in SQLite: point reads inline, lists and search on the read
+threads, writes on the writer thread."""
 
 import sqlite3
 from collections.abc import Sequence
@@ -57,10 +58,18 @@ _MAX_PK = "SELECT coalesce(max(pk), 0) FROM products"
 _COUNT_NEWER = "SELECT count(*) FROM products WHERE pk > ?"
 _COLUMNS_P = ", ".join(f"p.{c.strip()}" for c in PRODUCT_COLUMNS.split(","))
 _BM25 = "bm25(products_fts, {name}.0, {tags}.0, {description}.0)".format(**SEARCH_WEIGHTS)
-_SEARCH = (
-    f"SELECT {_COLUMNS_P}, -{_BM25} AS score FROM products_fts"
-    " JOIN products p ON p.pk = products_fts.rowid"
-    f" WHERE products_fts MATCH ? ORDER BY {_BM25}, p.id LIMIT ? OFFSET ?"
+# Search, step 1: the index alone ranks (bm25 is lower-is-better) and keeps the first rows in
+# a LIMIT-bounded sorter; nothing is joined for the thousands of other matches.
+_RANKED = f"SELECT rowid, {_BM25} FROM products_fts WHERE products_fts MATCH ? ORDER BY 2 LIMIT ?"
+# rows tied with the last one needed may lie past that cut; this many more settle most ties
+TIE_SLACK = 64
+_BY_PK = f"SELECT pk, {PRODUCT_COLUMNS} FROM products WHERE pk IN (SELECT value FROM json_each(?))"
+# Step 2, only when ties run past the slack: every match scoring at least the cut's score,
+# joined and ordered by (score, id), so ties always come out in id order.
+_RANKED_TIES = (
+    f"SELECT {_COLUMNS_P}, m.score FROM (SELECT rowid AS pk, {_BM25} AS score"
+    " FROM products_fts WHERE products_fts MATCH ?) AS m JOIN products p ON p.pk = m.pk"
+    " WHERE m.score <= ? ORDER BY m.score, p.id LIMIT ? OFFSET ?"
 )
 
 
@@ -109,14 +118,18 @@ class SqliteProductRepository:
 
     async def list(self, where: ProductFilter, page: PageRequest) -> Page[Product]:
         clause, params = _where(where)
-        with self._db.snapshot() as conn:
+
+        def work(conn: sqlite3.Connection) -> Page[Product]:
             (total,) = conn.execute(f"SELECT count(*) FROM products{clause}", params).fetchone()
             rows = conn.execute(
                 f"SELECT {PRODUCT_COLUMNS} FROM products{clause}"
                 " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
                 [*params, page.limit, page.skip],
             ).fetchall()
-        return Page([row_product(r) for r in rows], total)
+            return Page([row_product(r) for r in rows], total)
+
+        # a count and a page can take milliseconds: a read thread, not the event loop
+        return await self._db.read(work, snapshot=True)
 
     async def update(self, product: Product) -> None:
         row = product_row(product)
@@ -199,7 +212,25 @@ class SqliteInventoryRepository:
         return await self._db.write(work)
 
 
+def _search(conn: sqlite3.Connection, query: str, skip: int, limit: int) -> list[SearchHit]:
+    """The page of hits, best first, ties by id: a top-k of the index, then k rows joined."""
+    wanted = skip + limit
+    ranked = conn.execute(_RANKED, (query, wanted + TIE_SLACK)).fetchall()
+    if len(ranked) <= skip:
+        return []
+    cut = ranked[min(wanted, len(ranked)) - 1][1]
+    if len(ranked) == wanted + TIE_SLACK and ranked[-1][1] == cut:  # ties past the slack
+        rows = conn.execute(_RANKED_TIES, (query, cut, limit, skip)).fetchall()
+        return [SearchHit(row_product(r), -r[10]) for r in rows]
+    score = {pk: s for pk, s in ranked if s <= cut}
+    rows = conn.execute(_BY_PK, (orjson.dumps(list(score)).decode(),)).fetchall()
+    rows.sort(key=lambda r: (score[r[0]], r[1]))
+    return [SearchHit(row_product(r[1:]), -score[r[0]]) for r in rows[skip:wanted]]
+
+
 class SqliteProductSearch:
+    """FTS5 over folded text (migration 8), weighted bm25, on a read thread."""
+
     def __init__(self, db: SqliteDatabase) -> None:
         self._db = db
 
@@ -207,6 +238,4 @@ class SqliteProductSearch:
         query = fts_query(text)
         if not query:
             return []
-        with translated():
-            rows = self._db.reader.execute(_SEARCH, (query, page.limit, page.skip)).fetchall()
-        return [SearchHit(row_product(r), r[10]) for r in rows]
+        return await self._db.read(lambda conn: _search(conn, query, page.skip, page.limit))
