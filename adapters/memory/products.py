@@ -8,7 +8,6 @@ from adapters.memory.state import MemoryState
 from domain.errors import DuplicateError, NotFoundError
 from domain.inventory import InsufficientStockError
 from domain.pagination import Page, PageRequest
-from domain.search_text import fold
 from domain.products import (
     SEARCH_WEIGHTS,
     BulkUpsertResult,
@@ -17,6 +16,7 @@ from domain.products import (
     SearchHit,
     search_terms,
 )
+from domain.search_text import fold
 
 _WORD = re.compile(r"\w+")
 

@@ -2,9 +2,13 @@
 
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, TEXT, IndexModel
+from pymongo import ASCENDING, DESCENDING, TEXT, IndexModel, UpdateOne
 
-TEXT_INDEX = "products_text"
+from adapters.mongo.driver import aggregate
+from adapters.mongo.mapping import document_product, search_copies
+
+TEXT_INDEX = "products_search_text"
+OLD_TEXT_INDEX = "products_text"  # over the raw fields; replaced by the folded copies
 
 # Sorts are (created_at, _id) descending so pages are stable; the indexes carry _id for that.
 INDEXES: dict[str, list[IndexModel]] = {
@@ -37,11 +41,12 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("price", ASCENDING)], name="price"),
         IndexModel([("tags", ASCENDING)], name="tags"),
         IndexModel([("created_at", DESCENDING), ("_id", DESCENDING)], name="created"),
-        # the search: one text index per collection, weighted name 10, tags 5, description 1
+        # the search: one text index per collection, weighted name 10, tags 5, description 1,
+        # over the folded copies (mapping.search_copies)
         IndexModel(
-            [("name", TEXT), ("tags", TEXT), ("description", TEXT)],
+            [("search_name", TEXT), ("search_tags", TEXT), ("search_description", TEXT)],
             name=TEXT_INDEX,
-            weights={"name": 10, "tags": 5, "description": 1},
+            weights={"search_name": 10, "search_tags": 5, "search_description": 1},
             default_language="english",
         ),
     ],
@@ -74,6 +79,64 @@ INDEXES["idempotency_keys"] = [
 ]
 
 
-async def ensure_indexes(db: Any) -> None:
+# top customers: one document per user {_id: user id, order_count, spent_cents (Int64)}, kept
+# by the unit of work in the order's own transaction; the report walks this index in order
+INDEXES["customer_totals"] = [
+    IndexModel(
+        [("order_count", DESCENDING), ("spent_cents", DESCENDING), ("_id", ASCENDING)],
+        name="rank",
+        partialFilterExpression={"order_count": {"$gt": 0}},
+    ),
+]
+BACKFILLED = "customer_totals"  # the marker document in `storefront_meta` once back-filled
+
+
+async def ensure_indexes(db: Any, driver: str = "pymongo") -> None:
+    """Create every index (a no-op when they exist); replace the text index over raw fields
+    by the one over folded copies, and back-fill what older versions did not write: the
+    folded copies of products that lack them, and the customer totals (once, marked in
+    `storefront_meta`; orders placed by an older version while this runs are not counted)."""
+    existing = await db["products"].index_information()
+    if OLD_TEXT_INDEX in existing:
+        await db["products"].drop_index(OLD_TEXT_INDEX)
     for collection, models in INDEXES.items():
         await db[collection].create_indexes(models)
+    await _fold_products(db)
+    await _count_customers(db, driver)
+
+
+async def _fold_products(db: Any, batch: int = 1000) -> None:
+    products = db["products"]
+    pending: list[UpdateOne] = []
+    async for doc in products.find({"search_name": {"$exists": False}}):
+        pending.append(
+            UpdateOne({"_id": doc["_id"]}, {"$set": search_copies(document_product(doc))})
+        )
+        if len(pending) == batch:
+            await products.bulk_write(pending, ordered=False)
+            pending = []
+    if pending:
+        await products.bulk_write(pending, ordered=False)
+
+
+# the running totals of the orders already stored, computed by the server: cents as Int64
+COUNT_CUSTOMERS = [
+    {"$match": {"status": {"$ne": "cancelled"}}},
+    {"$group": {"_id": "$user_id", "order_count": {"$sum": 1}, "total": {"$sum": "$total"}}},
+    {
+        "$project": {
+            "order_count": 1,
+            "spent_cents": {"$toLong": {"$multiply": ["$total", 100]}},
+        }
+    },
+    {"$merge": {"into": "customer_totals", "whenMatched": "replace"}},
+]
+
+
+async def _count_customers(db: Any, driver: str) -> None:
+    meta = db["storefront_meta"]
+    if await meta.find_one({"_id": BACKFILLED}) is not None:
+        return
+    if await db["orders"].find_one({}, {"_id": 1}) is not None:
+        await aggregate(driver, db["orders"], COUNT_CUSTOMERS)
+    await meta.replace_one({"_id": BACKFILLED}, {"done": True}, upsert=True)

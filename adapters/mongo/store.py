@@ -24,7 +24,7 @@ class MongoStore:
 
     @translated
     async def ensure_indexes(self) -> None:
-        await ensure_indexes(self.db)
+        await ensure_indexes(self.db, self.driver)
 
     async def start(self) -> None:
         """Create the indexes now, or keep trying in the background while the server is down."""

@@ -189,8 +189,6 @@ async def test_migration_8_back_fills_the_totals_of_existing_orders(tmp_path):
     db = SqliteDatabase(path)
     await db.open()
     try:
-        assert db.reader.execute("SELECT * FROM customer_totals").fetchall() == [
-            ("a" * 24, 2, 200)
-        ]
+        assert db.reader.execute("SELECT * FROM customer_totals").fetchall() == [("a" * 24, 2, 200)]
     finally:
         await db.close()
