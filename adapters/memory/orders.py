@@ -2,6 +2,7 @@
 
 import heapq
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from adapters.common.uow import (
@@ -14,13 +15,18 @@ from adapters.common.uow import (
     Write,
 )
 from adapters.memory.state import MemoryState
-from domain.errors import DuplicateError, NotFoundError
+from domain.errors import ConcurrentChangeError, DuplicateError, NotFoundError
 from domain.inventory import InsufficientStockError
 from domain.money import ZERO
-from domain.orders import ConcurrentChangeError, IdempotencyRecord, Order, OrderFilter, OrderStatus
+from domain.orders import IdempotencyRecord, Order, OrderFilter, OrderStatus
 from domain.pagination import Page, PageRequest
 
 Undo = Callable[[], None]
+
+
+def _key(order: Order) -> tuple[datetime, str]:
+    """The list order, newest first: (created_at, id) descending."""
+    return (order.created_at, order.id)
 
 
 class InMemoryOrderRepository:
@@ -37,9 +43,9 @@ class InMemoryOrderRepository:
             if (where.user_id is None or o.user_id == where.user_id)
             and (where.status is None or o.status == where.status)
         ]
-        newest = heapq.nlargest(
-            page.skip + page.limit, matching, key=lambda o: (o.created_at, o.id)
-        )
+        after = page.after
+        rest = matching if after is None else [o for o in matching if after.precedes(*_key(o))]
+        newest = heapq.nlargest(page.skip + page.limit, rest, key=_key)
         return Page(newest[page.skip :], len(matching))
 
 
@@ -93,9 +99,9 @@ class InMemoryUnitOfWork(RecordingUnitOfWork):
                 old = state.orders.get(order.id)
                 if old is None:
                     raise NotFoundError(f"Order {order.id} not found")
-                if old.status != expected_status:
+                if old.status != expected_status or old.version != order.version:
                     raise ConcurrentChangeError(f"Order {order.id} was changed meanwhile")
-                state.orders[order.id] = order
+                state.orders[order.id] = replace(order, version=order.version + 1)
                 undo_old, undo_new = self._count(old, -1), self._count(order, +1)
                 return lambda: (
                     state.orders.__setitem__(order.id, old),

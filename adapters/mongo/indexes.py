@@ -3,8 +3,10 @@
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, TEXT, IndexModel, UpdateOne
+from pymongo.errors import OperationFailure
 
 from adapters.mongo.driver import aggregate
+from adapters.mongo.errors import translate
 from adapters.mongo.mapping import document_product, search_copies
 
 TEXT_INDEX = "products_search_text"
@@ -91,20 +93,6 @@ INDEXES["customer_totals"] = [
 BACKFILLED = "customer_totals"  # the marker document in `storefront_meta` once back-filled
 
 
-async def ensure_indexes(db: Any, driver: str = "pymongo") -> None:
-    """Create every index (a no-op when they exist); replace the text index over raw fields
-    by the one over folded copies, and back-fill what older versions did not write: the
-    folded copies of products that lack them, and the customer totals (once, marked in
-    `storefront_meta`; orders placed by an older version while this runs are not counted)."""
-    existing = await db["products"].index_information()
-    if OLD_TEXT_INDEX in existing:
-        await db["products"].drop_index(OLD_TEXT_INDEX)
-    for collection, models in INDEXES.items():
-        await db[collection].create_indexes(models)
-    await _fold_products(db)
-    await _count_customers(db, driver)
-
-
 async def _fold_products(db: Any, batch: int = 1000) -> None:
     products = db["products"]
     pending: list[UpdateOne] = []
@@ -140,3 +128,48 @@ async def _count_customers(db: Any, driver: str) -> None:
     if await db["orders"].find_one({}, {"_id": 1}) is not None:
         await aggregate(driver, db["orders"], COUNT_CUSTOMERS)
     await meta.replace_one({"_id": BACKFILLED}, {"done": True}, upsert=True)
+
+
+# what a server answers when an index of that name or keys exists with another definition: a
+# conflict for the operator to resolve, never taken as "text indexes are not supported"
+_CONFLICT_CODES = frozenset({85, 86})  # IndexOptionsConflict, IndexKeySpecsConflict
+
+
+def is_text_index(model: IndexModel) -> bool:
+    return TEXT in dict(model.document["key"]).values()
+
+
+async def ensure_indexes(db: Any, driver: str = "pymongo") -> str | None:
+    """Create every index (a no-op for those that exist). Text indexes go in a createIndexes of
+    their own, so a server that refuses them still gets every other index (createIndexes is
+    all-or-nothing per call). Returns None, or why search cannot work: what the server answered
+    when it refused a text index. Timeouts, conflicts and connection errors are raised.
+
+    Also replaces the text index over raw fields by the one over folded copies, and back-fills
+    what older versions did not write: the folded copies of products that lack them, and the
+    customer totals (once, marked in `storefront_meta`; orders placed by an older version
+    while this runs are not counted)."""
+    if OLD_TEXT_INDEX in await db["products"].index_information():
+        await db["products"].drop_index(OLD_TEXT_INDEX)
+    refused = None
+    for collection, models in INDEXES.items():
+        plain = [m for m in models if not is_text_index(m)]
+        text = [m for m in models if is_text_index(m)]
+        if plain:
+            await db[collection].create_indexes(plain)
+        if not text:
+            continue
+        try:
+            await db[collection].create_indexes(text)
+        except OperationFailure as exc:
+            if exc.code in _CONFLICT_CODES or translate(exc) is not None:
+                raise
+            said = (exc.details or {}).get("errmsg") or str(exc)
+            name = (exc.details or {}).get("codeName") or f"code {exc.code}"
+            refused = (
+                "Product search is unavailable: the MongoDB server refused the text index "
+                f"on {collection} that search needs ({name}: {said})"
+            )
+    await _fold_products(db)
+    await _count_customers(db, driver)
+    return refused
