@@ -9,8 +9,7 @@ from adapters.mongo.driver import aggregate
 from adapters.mongo.errors import translate
 from adapters.mongo.mapping import document_product, search_copies
 
-TEXT_INDEX = "products_search_text"
-OLD_TEXT_INDEX = "products_text"  # over the raw fields; replaced by the folded copies
+TEXT_INDEX = "products_text"
 
 # Sorts are (created_at, _id) descending so pages are stable; the indexes carry _id for that.
 INDEXES: dict[str, list[IndexModel]] = {
@@ -139,18 +138,13 @@ def is_text_index(model: IndexModel) -> bool:
     return TEXT in dict(model.document["key"]).values()
 
 
-async def ensure_indexes(db: Any, driver: str = "pymongo") -> str | None:
+async def ensure_indexes(db: Any) -> str | None:
     """Create every index (a no-op for those that exist). Text indexes go in a createIndexes of
     their own, so a server that refuses them still gets every other index (createIndexes is
     all-or-nothing per call). Returns None, or why search cannot work: what the server answered
     when it refused a text index. Timeouts, conflicts and connection errors are raised.
 
-    Also replaces the text index over raw fields by the one over folded copies, and back-fills
-    what older versions did not write: the folded copies of products that lack them, and the
-    customer totals (once, marked in `storefront_meta`; orders placed by an older version
-    while this runs are not counted)."""
-    if OLD_TEXT_INDEX in await db["products"].index_information():
-        await db["products"].drop_index(OLD_TEXT_INDEX)
+    """
     refused = None
     for collection, models in INDEXES.items():
         plain = [m for m in models if not is_text_index(m)]
@@ -170,6 +164,21 @@ async def ensure_indexes(db: Any, driver: str = "pymongo") -> str | None:
                 "Product search is unavailable: the MongoDB server refused the text index "
                 f"on {collection} that search needs ({name}: {said})"
             )
+    return refused
+
+
+async def drop_raw_text_index(db: Any) -> None:
+    """Before ensure_indexes: the text index of older versions covered the raw fields; the
+    search now indexes folded copies (mapping.search_copies), so an index of that name with
+    the old weights is dropped to be created again over the copies."""
+    info = (await db["products"].index_information()).get(TEXT_INDEX)
+    if info is not None and "name" in info.get("weights", {}):
+        await db["products"].drop_index(TEXT_INDEX)
+
+
+async def backfill(db: Any, driver: str) -> None:
+    """After ensure_indexes: what older versions did not write, the folded copies of the
+    products that lack them, and the customer totals (once, marked in `storefront_meta`;
+    orders an older version places while this runs are not counted)."""
     await _fold_products(db)
     await _count_customers(db, driver)
-    return refused

@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from adapters.sqlite.migrations import migrate
+from adapters.sqlite.migrations import migrate, register_functions
 from domain.errors import DuplicateError, StoreTimeoutError, UnavailableError
-from domain.search_text import fold
 
 T = TypeVar("T")
 _UNIQUE = re.compile(r"UNIQUE constraint failed: \w+\.(\w+)")
@@ -67,11 +66,6 @@ def _lower_priority() -> None:
         os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + READER_NICENESS)
 
 
-def _fold(value: object) -> object:
-    """storefront_fold(x) in SQL: domain.search_text.fold for text, anything else as it is."""
-    return fold(value) if isinstance(value, str) else value
-
-
 class SqliteDatabase:
     """Point reads inline on `reader`; longer reads (`read`) on a pool of read threads, each
     with its own connection; writes queued to one writer thread that group-commits.
@@ -118,8 +112,7 @@ class SqliteDatabase:
         )
         conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
         conn.execute("PRAGMA foreign_keys = ON")
-        # the search index is built from folded text (migration 8's triggers call this)
-        conn.create_function("storefront_fold", 1, _fold, deterministic=True)
+        register_functions(conn)  # migration 8's triggers fold text for the search index
         return conn
 
     def _open_writer(self, _: object) -> None:

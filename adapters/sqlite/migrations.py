@@ -2,6 +2,8 @@
 
 import sqlite3
 
+from domain.search_text import fold
+
 MIGRATIONS: list[tuple[int, str]] = [
     (
         1,
@@ -250,8 +252,21 @@ MIGRATIONS: list[tuple[int, str]] = [
 ]
 
 
+def _fold(value: object) -> object:
+    """storefront_fold(x) in SQL: domain.search_text.fold for text, anything else as it is."""
+    return fold(value) if isinstance(value, str) else value
+
+
+def register_functions(conn: sqlite3.Connection) -> None:
+    """The application functions the schema's triggers call (migration 8: storefront_fold,
+    which builds the search index from folded text); every connection that writes products
+    needs them, so the adapter registers them on each connection it opens."""
+    conn.create_function("storefront_fold", 1, _fold, deterministic=True)
+
+
 def migrate(conn: sqlite3.Connection) -> list[int]:
     """Apply the migrations this database lacks; returns the versions applied."""
+    register_functions(conn)
     conn.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         "version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)"
