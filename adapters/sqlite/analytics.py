@@ -29,11 +29,14 @@ REGISTRATIONS = (
 # (CROSS JOIN keeps customer_totals the outer loop). A purged user has no users row, so the
 # inner join drops it and the walk goes one row further. `order_count > 0` is a literal so
 # the partial index applies.
+# The sum is kept as spent_high * SPLIT + spent_low cents (0 <= spent_low < SPLIT), exact
+# past int64, joined here in Python.
+SPLIT = 1_000_000_000
 TOP_CUSTOMERS = (
-    "SELECT c.user_id, u.username, u.email, c.order_count, c.spent_cents"
+    "SELECT c.user_id, u.username, u.email, c.order_count, c.spent_high, c.spent_low"
     " FROM customer_totals AS c CROSS JOIN users AS u ON u.id = c.user_id"
     " WHERE c.order_count > 0"
-    " ORDER BY c.order_count DESC, c.spent_cents DESC, c.user_id LIMIT ?"
+    " ORDER BY c.order_count DESC, c.spent_high DESC, c.spent_low DESC, c.user_id LIMIT ?"
 )
 
 
@@ -55,6 +58,6 @@ class SqliteAnalyticsReader:
     async def top_customers(self, limit: int) -> list[TopCustomer]:
         rows = await self._db.read(lambda conn: conn.execute(TOP_CUSTOMERS, (limit,)).fetchall())
         return [
-            TopCustomer(user_id, username, email, count, from_cents(cents))
-            for user_id, username, email, count, cents in rows
+            TopCustomer(user_id, username, email, count, from_cents(high * SPLIT + low))
+            for user_id, username, email, count, high, low in rows
         ]

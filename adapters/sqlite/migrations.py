@@ -200,40 +200,59 @@ MIGRATIONS: list[tuple[int, str]] = [
         -- top customers: orders that are not cancelled, counted and summed per user by
         -- triggers, so in the same transaction as the order and each status change (place:
         -- +1 and + total; cancel: -1 and - total). The report walks customer_totals_rank in
-        -- order and stops after `limit` users that still exist.
+        -- order and stops after `limit` users that still exist. The sum of cents is kept in
+        -- two integers, spent_high * 10^9 + spent_low with 0 <= spent_low < 10^9 (carried
+        -- on every change), so it is exact and never overflows int64, and the pair orders
+        -- like the sum.
         CREATE TABLE customer_totals (
             user_id     TEXT PRIMARY KEY,
             order_count INTEGER NOT NULL,
-            spent_cents INTEGER NOT NULL
+            spent_high  INTEGER NOT NULL,
+            spent_low   INTEGER NOT NULL
         ) WITHOUT ROWID;
-        INSERT INTO customer_totals (user_id, order_count, spent_cents)
-            SELECT user_id, count(*), sum(total_cents) FROM orders
-            WHERE status <> 'cancelled' GROUP BY user_id;
+        INSERT INTO customer_totals (user_id, order_count, spent_high, spent_low)
+            SELECT user_id, count(*),
+                sum(total_cents / 1000000000) + sum(total_cents % 1000000000) / 1000000000,
+                sum(total_cents % 1000000000) % 1000000000
+            FROM orders WHERE status <> 'cancelled' GROUP BY user_id;
         CREATE INDEX customer_totals_rank
-            ON customer_totals (order_count DESC, spent_cents DESC, user_id)
+            ON customer_totals (order_count DESC, spent_high DESC, spent_low DESC, user_id)
             WHERE order_count > 0;
         CREATE TRIGGER orders_totals_insert AFTER INSERT ON orders
         WHEN new.status <> 'cancelled' BEGIN
-            INSERT INTO customer_totals (user_id, order_count, spent_cents)
-                VALUES (new.user_id, 1, new.total_cents)
+            INSERT INTO customer_totals (user_id, order_count, spent_high, spent_low)
+                VALUES (new.user_id, 1, new.total_cents / 1000000000,
+                    new.total_cents % 1000000000)
                 ON CONFLICT (user_id) DO UPDATE SET order_count = order_count + 1,
-                    spent_cents = spent_cents + excluded.spent_cents;
+                    spent_high = spent_high + excluded.spent_high
+                        + (spent_low + excluded.spent_low) / 1000000000,
+                    spent_low = (spent_low + excluded.spent_low) % 1000000000;
         END;
         CREATE TRIGGER orders_totals_delete AFTER DELETE ON orders
         WHEN old.status <> 'cancelled' BEGIN
             UPDATE customer_totals SET order_count = order_count - 1,
-                spent_cents = spent_cents - old.total_cents
+                spent_high = spent_high - old.total_cents / 1000000000 - 1
+                    + (spent_low - old.total_cents % 1000000000 + 1000000000) / 1000000000,
+                spent_low = (spent_low - old.total_cents % 1000000000 + 1000000000)
+                    % 1000000000
                 WHERE user_id = old.user_id;
         END;
         CREATE TRIGGER orders_totals_update AFTER UPDATE OF user_id, status, total_cents
         ON orders BEGIN
             UPDATE customer_totals SET order_count = order_count - 1,
-                spent_cents = spent_cents - old.total_cents
+                spent_high = spent_high - old.total_cents / 1000000000 - 1
+                    + (spent_low - old.total_cents % 1000000000 + 1000000000) / 1000000000,
+                spent_low = (spent_low - old.total_cents % 1000000000 + 1000000000)
+                    % 1000000000
                 WHERE user_id = old.user_id AND old.status <> 'cancelled';
-            INSERT INTO customer_totals (user_id, order_count, spent_cents)
-                SELECT new.user_id, 1, new.total_cents WHERE new.status <> 'cancelled'
+            INSERT INTO customer_totals (user_id, order_count, spent_high, spent_low)
+                SELECT new.user_id, 1, new.total_cents / 1000000000,
+                    new.total_cents % 1000000000
+                WHERE new.status <> 'cancelled'
                 ON CONFLICT (user_id) DO UPDATE SET order_count = order_count + 1,
-                    spent_cents = spent_cents + excluded.spent_cents;
+                    spent_high = spent_high + excluded.spent_high
+                        + (spent_low + excluded.spent_low) / 1000000000,
+                    spent_low = (spent_low + excluded.spent_low) % 1000000000;
         END;
         -- the GROUP BY index of migration 5 has no reader any more; orders are cheaper
         -- to write without it

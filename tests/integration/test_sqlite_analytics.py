@@ -137,8 +137,8 @@ GROUPED = (
     " GROUP BY user_id ORDER BY user_id"
 )
 TOTALS = (
-    "SELECT user_id, order_count, spent_cents FROM customer_totals WHERE order_count > 0"
-    " ORDER BY user_id"
+    "SELECT user_id, order_count, spent_high * 1000000000 + spent_low FROM customer_totals"
+    " WHERE order_count > 0 ORDER BY user_id"
 )
 
 
@@ -193,6 +193,33 @@ async def test_migration_8_back_fills_the_totals_of_existing_orders(tmp_path):
     db = SqliteDatabase(path)
     await db.open()
     try:
-        assert db.reader.execute("SELECT * FROM customer_totals").fetchall() == [("a" * 24, 2, 200)]
+        assert db.reader.execute("SELECT * FROM customer_totals").fetchall() == [
+            ("a" * 24, 2, 0, 200)
+        ]
     finally:
         await db.close()
+
+
+async def test_running_totals_carry_and_borrow_exactly_past_int64(db):
+    """spent_high/spent_low stay normalised (0 <= low < 10^9) through adds and subtractions
+    whose low parts carry and borrow, and hold sums past 2^63 cents exactly."""
+    big = 4_999_999_999_999_999_999  # cents; two of them pass 2^63 - 1
+    rows = [
+        (f"{n:024x}", "c" * 24, "paid", cents, "[]", "2025-01-01T00:00:00.000+00:00", "x")
+        for n, cents in enumerate([big, big, 999_999_999, 1, 999_999_998])
+    ]
+
+    def write(conn) -> None:
+        conn.executemany(
+            "INSERT INTO orders (id, user_id, status, total_cents, lines, created_at,"
+            " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        conn.execute("UPDATE orders SET status = 'cancelled' WHERE id = ?", (f"{3:024x}",))
+
+    await db.write(write)
+    (high, low) = db.reader.execute(
+        "SELECT spent_high, spent_low FROM customer_totals WHERE user_id = ?", ("c" * 24,)
+    ).fetchone()
+    assert 0 <= low < 10**9
+    assert high * 10**9 + low == 2 * big + 999_999_999 + 999_999_998
