@@ -33,6 +33,8 @@ from tests.mongo_server import (  # noqa: F401 (fixtures and a hook, registered 
 REAL_MONGO_LEGS = REAL_MONGO_DRIVERS
 LEGS = ["memory", "sqlite", "mongo-fake", *REAL_MONGO_LEGS, "postgres"]
 FAST_HASH = {"password_hash_time_cost": 1, "password_hash_memory_kib": 1024}
+# mongo/postgres refuse to start without JWT_SECRET; sqlite/memory legs generate their own
+TEST_JWT_SECRET = "test-only-jwt-secret-0123456789abcdef"
 
 
 def is_real_mongo(leg: str) -> bool:
@@ -163,6 +165,7 @@ def make_settings(leg: str, tmp_path, **overrides) -> Settings:
         "mongodb_database": fresh_database_name(),
         "mongodb_driver": REAL_MONGO_LEGS.get(leg, "motor"),  # mongo-fake is Motor-shaped
         **FAST_HASH,
+        **({"jwt_secret": TEST_JWT_SECRET} if backend in ("mongo", "postgres") else {}),
         **overrides,
     }
     return Settings(_env_file=None, **values)

@@ -5,6 +5,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from domain.access import RefreshToken
 from domain.orders import IdempotencyRecord, Order
 from domain.products import Product
 from domain.users import User
@@ -23,6 +24,7 @@ class MemoryState:
     idempotency: dict[str, IdempotencyRecord] = field(default_factory=dict)
     # user id -> (orders that are not cancelled, their total), kept by the unit of work
     customer_totals: dict[str, tuple[int, Decimal]] = field(default_factory=dict)
+    refresh_tokens: dict[str, RefreshToken] = field(default_factory=dict)  # by token hash
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # units of work, one at a time
 
 

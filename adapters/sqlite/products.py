@@ -72,7 +72,7 @@ _BY_PK = f"SELECT pk, {PRODUCT_COLUMNS} FROM products WHERE pk IN (SELECT value 
 _RANKED_TIES = (
     f"SELECT {_COLUMNS_P}, m.score FROM (SELECT rowid AS pk, {_BM25} AS score"
     " FROM products_fts WHERE products_fts MATCH ?) AS m JOIN products p ON p.pk = m.pk"
-    " WHERE m.score <= ? ORDER BY m.score, p.id LIMIT ? OFFSET ?"
+    " WHERE m.score <= ? AND (? = 0 OR p.is_active = 1) ORDER BY m.score, p.id LIMIT ? OFFSET ?"
 )
 
 
@@ -90,6 +90,9 @@ def _where(where: ProductFilter) -> tuple[str, list[object]]:
     if where.tag is not None:
         clauses.append("pk IN (SELECT product_pk FROM product_tags WHERE tag = ?)")
         params.append(where.tag)
+    if where.is_active is not None:
+        clauses.append("is_active = ?")
+        params.append(int(where.is_active))
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
 
 
@@ -229,20 +232,36 @@ class SqliteInventoryRepository:
         return await self._db.write(work)
 
 
-def _search(conn: sqlite3.Connection, query: str, skip: int, limit: int) -> list[SearchHit]:
-    """The page of hits, best first, ties by id: a top-k of the index, then k rows joined."""
+def _search(
+    conn: sqlite3.Connection, query: str, skip: int, limit: int, active_only: bool
+) -> list[SearchHit]:
+    """The page of hits, best first, ties by id: a top-k of the index, then those rows
+    joined. Inactive products (when left out) are dropped from the top-k, which is widened
+    (x4) until enough remain or the matches run out."""
     wanted = skip + limit
-    ranked = conn.execute(_RANKED, (query, wanted + TIE_SLACK)).fetchall()
-    if len(ranked) <= skip:
-        return []
-    cut = ranked[min(wanted, len(ranked)) - 1][1]
-    if len(ranked) == wanted + TIE_SLACK and ranked[-1][1] == cut:  # ties past the slack
-        rows = conn.execute(_RANKED_TIES, (query, cut, limit, skip)).fetchall()
-        return [SearchHit(row_product(r), -r[_N_COLUMNS]) for r in rows]
-    score = {pk: s for pk, s in ranked if s <= cut}
-    rows = conn.execute(_BY_PK, (orjson.dumps(list(score)).decode(),)).fetchall()
-    rows.sort(key=lambda r: (score[r[0]], r[1]))
-    return [SearchHit(row_product(r[1:]), -score[r[0]]) for r in rows[skip:wanted]]
+    fetch = wanted + TIE_SLACK
+    while True:
+        ranked = conn.execute(_RANKED, (query, fetch)).fetchall()
+        exhausted = len(ranked) < fetch
+        score = dict(ranked)
+        rows = conn.execute(_BY_PK, (orjson.dumps(list(score)).decode(),)).fetchall()
+        products = [(score[r[0]], row_product(r[1:])) for r in rows]
+        if active_only:
+            products = [(s, p) for s, p in products if p.is_active]
+        products.sort(key=lambda hit: (hit[0], hit[1].id))
+        if len(products) <= skip and exhausted:
+            return []
+        if len(products) >= wanted or exhausted:
+            break
+        fetch *= 4  # too many inactive ones among the first matches
+    cut = products[min(wanted, len(products)) - 1][0]
+    if not exhausted and ranked[-1][1] == cut:  # ties run past what was fetched
+        params = (query, cut, int(active_only), limit, skip)
+        return [
+            SearchHit(row_product(r), -r[_N_COLUMNS])
+            for r in conn.execute(_RANKED_TIES, params).fetchall()
+        ]
+    return [SearchHit(p, -s) for s, p in products[skip:wanted]]
 
 
 class SqliteProductSearch:
@@ -254,8 +273,11 @@ class SqliteProductSearch:
     def unavailable_reason(self) -> str | None:
         return None  # search always works on this store
 
-    async def search(self, text: str, page: PageRequest) -> list[SearchHit]:
+    async def search(
+        self, text: str, page: PageRequest, active_only: bool = False
+    ) -> list[SearchHit]:
         query = fts_query(text)
         if not query:
             return []
-        return await self._db.read(lambda conn: _search(conn, query, page.skip, page.limit))
+        skip, limit = page.skip, page.limit
+        return await self._db.read(lambda conn: _search(conn, query, skip, limit, active_only))

@@ -81,3 +81,20 @@ async def test_updates_are_indexed_folded(container, catalog):
     await products.update(replace(hit.product, name="Crème brûlée dish"))
     assert await _skus(catalog, "rug") == []
     assert await _skus(catalog, "CREME BRULEE") == ["SKU-1"]
+
+
+async def test_many_inactive_products_ranked_first_still_leave_a_full_page(container, leg):
+    """Leaving inactive products out happens before paging, even when more of them outrank
+    the active ones than a store's first cut holds (SQLite widens its top-k)."""
+    needs_real_mongo(leg, "$text queries")
+    products = await provide(container.storage.products)
+    await products.upsert_many(
+        [product(n, name=f"Lamp {n}", is_active=False) for n in range(150)]
+        + [product(200 + n, name=f"Desk {n}", description="with a lamp") for n in range(3)]
+    )
+    search = await provide(container.storage.product_search)
+    hits = await search.search("lamp", PageRequest(0, 2), active_only=True)
+    everything = await search.search("lamp", PageRequest(0, 100), active_only=True)
+    assert sorted(h.product.sku for h in everything) == ["SKU-200", "SKU-201", "SKU-202"]
+    assert hits == everything[:2]  # equal scores: by id, the same on the first page
+    assert len(await search.search("lamp", PageRequest(0, 200))) == 153
