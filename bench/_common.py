@@ -12,14 +12,31 @@ from entrypoints.container import build_container
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
 
+ADMIN_EMAIL = "bench-admin@example.com"
+ADMIN_PASSWORD = "bench admin password 1"
+
 
 def settings_for(backend: str, folder: str, **overrides) -> Settings:
+    values = {
+        "jwt_secret": "bench-only-secret-at-least-32-bytes-long",
+        "first_admin_email": ADMIN_EMAIL,
+        "first_admin_password": ADMIN_PASSWORD,
+        **overrides,
+    }
     return Settings(
         _env_file=None,
         storage_backend=backend,
         sqlite_path=str(Path(folder) / "bench.db"),
-        **overrides,
+        **values,
     )
+
+
+async def log_in(client: httpx.AsyncClient) -> None:
+    """Send the first admin's bearer token with every request of `client` (catalog writes
+    need it since issue 11)."""
+    form = {"username": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+    answer = (await client.post("/api/auth/token", data=form)).raise_for_status().json()
+    client.headers["Authorization"] = f"Bearer {answer['access_token']}"
 
 
 @asynccontextmanager
@@ -35,8 +52,9 @@ async def client_for(backend: str, **overrides):
         async with LifespanManager(app) as manager:
             transport = httpx.ASGITransport(app=manager.app)
             async with httpx.AsyncClient(
-                transport=transport, base_url="http://bench", timeout=120
+                transport=transport, base_url="http://localhost", timeout=120
             ) as client:
+                await log_in(client)
                 yield client, app
 
 

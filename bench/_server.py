@@ -94,12 +94,26 @@ def storefront(backend: str, **extra_env: str):
             "STORAGE_BACKEND": backend,
             "SQLITE_PATH": f"{tmp}/bench.db",
             "LOG_LEVEL": "WARNING",
+            "JWT_SECRET": "bench-only-secret-at-least-32-bytes-long",
+            "FIRST_ADMIN_EMAIL": ADMIN_EMAIL,
+            "FIRST_ADMIN_PASSWORD": ADMIN_PASSWORD,
             **extra_env,
         }
         if backend == "postgres":
             env["POSTGRES_URL"] = stack.enter_context(fresh_database_sync())
         with serve([str(BIN / "storefront"), "serve"], env) as base:
             yield base
+
+
+ADMIN_EMAIL = "bench-admin@example.com"
+ADMIN_PASSWORD = "bench admin password 1"
+
+
+def admin_headers(base: str) -> dict[str, str]:
+    """A bearer token of the server's first admin (catalog writes need one since issue 11)."""
+    form = {"username": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+    answer = httpx.post(base + "/api/auth/token", data=form, timeout=30).raise_for_status()
+    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
 
 def _ms(text: str) -> float:

@@ -13,7 +13,7 @@ import platform
 
 import httpx
 
-from _server import BIN, load, serve, storefront, table
+from _server import BIN, admin_headers, load, serve, storefront, table
 
 BARE = [str(BIN / "uvicorn"), "bare_app:app", "--app-dir", "bench", "--log-level", "warning",
         "--no-access-log"]  # fmt: skip
@@ -25,7 +25,7 @@ def product_ids(base: str, count: int) -> list[str]:
          "description": "a bench product", "tags": ["bench"]}
         for n in range(count)
     ]  # fmt: skip
-    with httpx.Client(base_url=base, timeout=60) as client:
+    with httpx.Client(base_url=base, timeout=60, headers=admin_headers(base)) as client:
         for start in range(0, count, 1000):
             body = {"products": items[start : start + 1000]}
             client.post("/api/products/bulk", json=body).raise_for_status()

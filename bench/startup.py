@@ -26,7 +26,7 @@ def main() -> None:
     for _ in range(args.runs):
         with storefront("sqlite") as base:
             ready.append(base.ready_s)
-            for path in ("/api/users/?limit=5", "/api/products/search?q=lamp", "/health"):
+            for path in ("/api/products/?limit=5", "/api/products/search?q=lamp", "/health"):
                 httpx.get(base + path).raise_for_status()
             time.sleep(1)
             rss.append(rss_mib(base.pid))

@@ -20,6 +20,7 @@ from contextlib import AsyncExitStack
 
 from _postgres import fresh_database
 
+from domain.access import SYSTEM
 from entrypoints.container import build_container, provide, start, stop
 from entrypoints.settings import Settings
 
@@ -86,11 +87,11 @@ async def bench(backend: str, args) -> dict:
         try:
             filled = await fill(backend, container, args.users, args.orders)
             report = services.top_customers
-            rows = await report.execute(10)  # warm-up and a sanity check
+            rows = await report.execute(SYSTEM, 10)  # warm-up and a sanity check
             wall, cpu = [], []
             for _ in range(args.runs):
                 t0, c0 = time.perf_counter(), time.process_time()
-                await report.execute(10)
+                await report.execute(SYSTEM, 10)
                 wall.append((time.perf_counter() - t0) * 1000)
                 cpu.append((time.process_time() - c0) * 1000)
         finally:
