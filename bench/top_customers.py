@@ -28,11 +28,14 @@ from _server import table
 
 SQLITE_FILL = [
     "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :users)"
-    " INSERT INTO users SELECT printf('%024x', i), 'u' || i || '@example.com', 'user' || i,"
+    " INSERT INTO users (id, email, username, full_name, role, is_active, tags, address,"
+    " password_hash, created_at, updated_at)"
+    " SELECT printf('%024x', i), 'u' || i || '@example.com', 'user' || i,"
     " NULL, 'user', 1, '[]', NULL, 'x', '2026-01-01T00:00:00.000+00:00',"
     " '2026-01-01T00:00:00.000+00:00' FROM n",
     "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :orders)"
-    " INSERT INTO orders SELECT printf('%024x', 1000000000 + i),"
+    " INSERT INTO orders (id, user_id, status, total_cents, lines, created_at, updated_at)"
+    " SELECT printf('%024x', 1000000000 + i),"
     " printf('%024x', 1 + abs(random()) % :users),"
     " CASE WHEN i % 5 = 0 THEN 'cancelled' ELSE 'paid' END, 100 + abs(random()) % 100000,"
     " '[]', '2026-01-01T00:00:00.000+00:00', '2026-01-01T00:00:00.000+00:00' FROM n",
@@ -40,10 +43,13 @@ SQLITE_FILL = [
     "ANALYZE",
 ]
 POSTGRES_FILL = [
-    "INSERT INTO users SELECT lpad(to_hex(i), 24, '0'), 'u' || i || '@example.com',"
+    "INSERT INTO users (id, email, username, full_name, role, is_active, tags, address,"
+    " password_hash, created_at, updated_at) SELECT lpad(to_hex(i), 24, '0'),"
+    " 'u' || i || '@example.com',"
     " 'user' || i, NULL, 'user', true, '{}', NULL, 'x', now(), now()"
     " FROM generate_series(1, $1::int) AS i",
-    "INSERT INTO orders SELECT lpad(to_hex(1000000000 + i), 24, '0'),"
+    "INSERT INTO orders (id, user_id, status, total, created_at, updated_at)"
+    " SELECT lpad(to_hex(1000000000 + i), 24, '0'),"
     " lpad(to_hex(1 + (random() * ($1::int - 1))::int), 24, '0'),"
     " CASE WHEN i % 5 = 0 THEN 'cancelled' ELSE 'paid' END,"
     " round((1 + random() * 1000)::numeric, 2), now(), now()"
