@@ -41,7 +41,8 @@ async def bulk(backend: str, count: int, batch: int) -> tuple[float, float]:
         cpu_per_product = (time.process_time() - cpu) / count
         print(
             f"{backend:>7}: bulk insert CPU (this process: app, validation, SQLite)"
-            f" {cpu_per_product * 1e6:.1f} us/product = {1 / cpu_per_product:,.0f} products per CPU s"
+            f" {cpu_per_product * 1e6:.1f} us/product"
+            f" = {1 / cpu_per_product:,.0f} products per CPU s"
         )
         started = time.perf_counter()  # the same again: every item matched, none modified
         for content in bodies:
