@@ -12,31 +12,20 @@ from entrypoints.container import build_container
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
 
-ADMIN_EMAIL = "bench-admin@example.com"
-ADMIN_PASSWORD = "bench admin password 1"
+# every bench server starts with this admin (FIRST_ADMIN_*) and its clients log in as it
+ADMIN = {"first_admin_email": "bench@example.com", "first_admin_password": "bench-admin-password"}
+BENCH_JWT_SECRET = "bench-only-jwt-secret-0123456789abcdef"
 
 
 def settings_for(backend: str, folder: str, **overrides) -> Settings:
-    values = {
-        "jwt_secret": "bench-only-secret-at-least-32-bytes-long",
-        "first_admin_email": ADMIN_EMAIL,
-        "first_admin_password": ADMIN_PASSWORD,
-        **overrides,
-    }
     return Settings(
         _env_file=None,
         storage_backend=backend,
         sqlite_path=str(Path(folder) / "bench.db"),
-        **values,
+        jwt_secret=BENCH_JWT_SECRET,
+        **ADMIN,
+        **overrides,
     )
-
-
-async def log_in(client: httpx.AsyncClient) -> None:
-    """Send the first admin's bearer token with every request of `client` (catalog writes
-    need it since issue 11)."""
-    form = {"username": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
-    answer = (await client.post("/api/auth/token", data=form)).raise_for_status().json()
-    client.headers["Authorization"] = f"Bearer {answer['access_token']}"
 
 
 @asynccontextmanager
@@ -52,9 +41,12 @@ async def client_for(backend: str, **overrides):
         async with LifespanManager(app, startup_timeout=120, shutdown_timeout=60) as manager:
             transport = httpx.ASGITransport(app=manager.app)
             async with httpx.AsyncClient(
-                transport=transport, base_url="http://localhost", timeout=120
+                transport=transport, base_url="http://bench", timeout=120
             ) as client:
-                await log_in(client)
+                form = {"username": ADMIN["first_admin_email"]}
+                form["password"] = ADMIN["first_admin_password"]
+                token = (await client.post("/api/auth/token", data=form)).raise_for_status()
+                client.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
                 yield client, app
 
 

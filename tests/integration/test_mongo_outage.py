@@ -84,8 +84,8 @@ async def test_the_app_rides_out_a_server_outage(leg, server, tmp_path):
         ),
         mongodb_server_selection_timeout_ms=SELECTION_TIMEOUT_MS,
         mongodb_connect_timeout_ms=500,
-        **FIRST_ADMIN,
         mongodb_socket_timeout_ms=3000,
+        **FIRST_ADMIN,
     )
     limit = SELECTION_TIMEOUT_MS / 1000 + 1.0  # the selection timeout, plus a margin
     acknowledged: list[str] = []
