@@ -38,7 +38,7 @@ async def client_for(backend: str, **overrides):
             overrides.setdefault("postgres_url", await stack.enter_async_context(fresh_database()))
         settings = settings_for(backend, folder, **overrides)
         app = create_app(settings, build_container(settings))
-        async with LifespanManager(app) as manager:
+        async with LifespanManager(app, startup_timeout=120, shutdown_timeout=60) as manager:
             transport = httpx.ASGITransport(app=manager.app)
             async with httpx.AsyncClient(
                 transport=transport, base_url="http://bench", timeout=120

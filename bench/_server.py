@@ -27,7 +27,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_ready(url: str, timeout: float = 30) -> None:
+def wait_ready(url: str, timeout: float = 30, poll_s: float = 0.1) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -35,14 +35,36 @@ def wait_ready(url: str, timeout: float = 30) -> None:
                 return
         except httpx.HTTPError:
             pass
-        time.sleep(0.1)
+        time.sleep(poll_s)
     raise RuntimeError(f"{url} did not answer in {timeout} s")
+
+
+class Server(str):
+    """A running server's base URL (a str, as before) that also knows its process id."""
+
+    pid: int
+    ready_s: float  # from process start to the first 200 of the ready path
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mib(pid: int) -> float:
+    """Resident set size of a process now, in MiB (Linux /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for {pid}")
 
 
 @contextmanager
 def serve(args: list[str], env: dict[str, str], ready_path: str = "/health/ready"):
-    """Run a server process (one worker) on a free port; yields its base URL."""
+    """Run a server process (one worker) on a free port; yields its base URL (a Server)."""
     port = free_port()
+    started = time.monotonic()
     proc = subprocess.Popen(
         [*args, "--port", str(port)],
         env={**os.environ, **env},
@@ -50,9 +72,11 @@ def serve(args: list[str], env: dict[str, str], ready_path: str = "/health/ready
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    base = f"http://127.0.0.1:{port}"
+    base = Server(f"http://127.0.0.1:{port}")
+    base.pid = proc.pid
     try:
-        wait_ready(base + ready_path)
+        wait_ready(base + ready_path, poll_s=0.01)
+        base.ready_s = time.monotonic() - started
         yield base
     finally:
         proc.send_signal(signal.SIGINT)
@@ -101,9 +125,13 @@ def _ms(text: str) -> float:
 
 
 def wrk_script(url: str, script: str, seconds: int, connections: int, allow_non_2xx=False):
-    """Run wrk with a Lua `script`; throughput, p50/p99 latency and non-2xx answers."""
+    """Run wrk with a Lua `script`; throughput, p50/p99 latency and non-2xx answers, and, when
+    `url` is a Server, the server's CPU seconds per 1,000 requests (steadier than rps on a
+    shared machine: it does not count what other processes take)."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
         file.write(script)
+    pid = getattr(url, "pid", None)
+    cpu_before = cpu_seconds(pid) if pid else 0.0
     out = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", file.name, url],
         capture_output=True, text=True, check=True,
@@ -113,7 +141,9 @@ def wrk_script(url: str, script: str, seconds: int, connections: int, allow_non_
     if non_2xx and not allow_non_2xx:
         raise RuntimeError(f"non-2xx answers while benchmarking {url}:\n{out}")
     requests = int(re.search(r"(\d+) requests in", out).group(1))
+    cpu = (cpu_seconds(pid) - cpu_before) if pid else float("nan")
     return {
+        "cpu_s_per_1k": cpu / requests * 1000 if requests else float("nan"),
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
         "p50_ms": _ms(re.search(r"50%\s+(\S+)", out).group(1)),
         "p99_ms": _ms(re.search(r"99%\s+(\S+)", out).group(1)),

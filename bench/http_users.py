@@ -74,12 +74,14 @@ def main() -> None:
         row["rps"] = f"{row['rps']:.0f}"
         row["p50_ms"] = f"{row['p50_ms']:.2f}"
         row["p99_ms"] = f"{row['p99_ms']:.2f}"
+        row["cpu_s/1k"] = f"{row['cpu_s_per_1k']:.3f}"
     print(
         f"{args.users} users, {args.connections} connections, {args.seconds} s per run, "
         f"python {platform.python_version()}, {platform.machine()}, loader: "
         f"{'wrk' if shutil.which('wrk') else 'httpx'}"
     )
-    print(table(rows, ["backend", "route", "rps", "p50_ms", "p99_ms", "vs bare"]))
+    print(table(rows, ["backend", "route", "rps", "p50_ms", "p99_ms", "cpu_s/1k", "vs bare"]))
+    print("cpu_s/1k: the server process's CPU seconds per 1,000 requests (steadier than rps)")
 
 
 if __name__ == "__main__":

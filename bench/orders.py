@@ -139,10 +139,11 @@ def main() -> None:
         row["rps"] = f"{row['rps']:.0f}"
         row["p50_ms"] = f"{row['p50_ms']:.2f}"
         row["p99_ms"] = f"{row['p99_ms']:.2f}"
+        row["cpu_s/1k"] = f"{row['cpu_s_per_1k']:.3f}"
     print(f"{args.products} products x stock {args.stock}, 3-line orders, {args.connections} "
           f"connections, {args.seconds} s, python {platform.python_version()}")  # fmt: skip
     print(table(rows, ["backend", "route", "rps", "p50_ms", "p99_ms", "requests", "non_2xx",
-                       "placed", "oversold", "vs parse-only"]))  # fmt: skip
+                       "placed", "oversold", "cpu_s/1k", "vs parse-only"]))  # fmt: skip
     print(
         "non_2xx on storefront rows are 409s for stock that ran out (expected); "
         "'oversold' counts products whose final stock disagrees with the orders or is < 0"

@@ -9,6 +9,7 @@ from typing import Any
 from domain.errors import ValidationError
 from domain.money import money
 from domain.money import price as check_price
+from domain.search_text import fold
 
 SKU = re.compile(r"[A-Za-z0-9_-]{1,64}")
 NAME_MAX = 200
@@ -108,8 +109,9 @@ class BulkUpsertResult:
 
 
 def search_terms(text: str) -> list[str]:
-    """The words of a query, lower-cased, de-duplicated, in order; never query syntax."""
+    """The words of a query, folded (domain.search_text.fold: case, accents, compatibility
+    forms), de-duplicated, in order; never query syntax."""
     seen: dict[str, None] = {}
-    for word in _WORD.findall(text.lower()):
+    for word in _WORD.findall(fold(text)):
         seen.setdefault(word, None)
     return list(seen)[:SEARCH_TERMS_MAX]

@@ -115,6 +115,7 @@ class SqliteStorage(containers.DeclarativeContainer):
         settings.provided.sqlite_path,
         settings.provided.sqlite_synchronous,
         settings.provided.sqlite_busy_timeout_ms,
+        settings.provided.sqlite_read_threads,
     )
     users = providers.Singleton(SqliteUserRepository, db)
     products = providers.Singleton(SqliteProductRepository, db)

@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     sqlite_min_free_bytes: int = Field(
         64 * MIB, ge=0, description="/health/ready says not ready below this much free disk"
     )
+    sqlite_read_threads: int = Field(4, ge=1, le=64, description="threads for longer reads")
 
     password_hash_time_cost: int = Field(3, ge=1)
     password_hash_memory_kib: int = Field(65536, ge=8)

@@ -58,12 +58,12 @@ def make_order(user_id: str, lines: list[tuple[Product, int]], n: int = 0, **fie
 
 async def write_orders(container, leg: str, orders: list[Order]) -> None:
     """Orders written through the unit of work; on the fake (no transactions), through the
-    adapter's own document mapping, so its reads still run there."""
+    same writes applied one by one (MongoUnitOfWork.apply_each), so its reads still run there."""
     if leg == "mongo-fake":
-        from adapters.mongo.mapping import order_document
+        from adapters.common.uow import AddOrder
 
-        store = await provide(container.storage.store)
-        await store.db["orders"].insert_many([order_document(o) for o in orders])
+        uow = (await provide(container.storage.uow))()
+        await uow.apply_each([AddOrder(o) for o in orders])
         return
     for order in orders:
         async with (await provide(container.storage.uow))() as uow:

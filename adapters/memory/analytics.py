@@ -3,12 +3,9 @@
 import heapq
 from collections import Counter
 from datetime import UTC, date
-from decimal import Decimal
 
 from adapters.memory.state import MemoryState
 from domain.analytics import DailyRegistrations, RoleCount, TopCustomer
-from domain.money import ZERO
-from domain.orders import OrderStatus
 from domain.users import Role
 
 
@@ -35,18 +32,14 @@ class InMemoryAnalyticsReader:
         return [DailyRegistrations(day, n) for day, n in sorted(per_day.items())]
 
     async def top_customers(self, limit: int) -> list[TopCustomer]:
-        counts: Counter[str] = Counter()
-        spent: dict[str, Decimal] = {}
-        for order in self._state.orders.values():
-            if order.status is not OrderStatus.CANCELLED:
-                counts[order.user_id] += 1
-                # the subtotals are money already; Order.total re-checks each (3x slower)
-                amount = sum((line.subtotal for line in order.lines), ZERO)
-                spent[order.user_id] = spent.get(order.user_id, ZERO) + amount
+        """From the running totals the unit of work keeps (no pass over the orders)."""
         users = self._state.users
-        present = (uid for uid in counts if uid in users)  # purged users' orders drop out
-        top = heapq.nsmallest(limit, present, key=lambda uid: (-counts[uid], -spent[uid], uid))
+        ranked = (
+            (-count, -spent, uid)
+            for uid, (count, spent) in self._state.customer_totals.items()
+            if count > 0 and uid in users  # purged users' orders drop out
+        )
         return [
-            TopCustomer(uid, users[uid].username, users[uid].email, counts[uid], spent[uid])
-            for uid in top
+            TopCustomer(uid, users[uid].username, users[uid].email, -count, -spent)
+            for count, spent, uid in heapq.nsmallest(limit, ranked)
         ]

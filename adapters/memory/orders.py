@@ -17,6 +17,7 @@ from adapters.common.uow import (
 from adapters.memory.state import MemoryState
 from domain.errors import ConcurrentChangeError, DuplicateError, NotFoundError
 from domain.inventory import InsufficientStockError
+from domain.money import ZERO
 from domain.orders import IdempotencyRecord, Order, OrderFilter, OrderStatus
 from domain.pagination import Page, PageRequest
 
@@ -100,7 +101,8 @@ class InMemoryUnitOfWork(RecordingUnitOfWork):
                 if order.id in state.orders:
                     raise DuplicateError("_id")
                 state.orders[order.id] = order
-                return lambda: state.orders.pop(order.id)
+                undo_total = self._count(order, +1)
+                return lambda: (state.orders.pop(order.id), undo_total())
             case UpdateOrder(order, expected_status):
                 old = state.orders.get(order.id)
                 if old is None:
@@ -108,7 +110,12 @@ class InMemoryUnitOfWork(RecordingUnitOfWork):
                 if old.status != expected_status or old.version != order.version:
                     raise ConcurrentChangeError(f"Order {order.id} was changed meanwhile")
                 state.orders[order.id] = replace(order, version=order.version + 1)
-                return lambda: state.orders.__setitem__(order.id, old)
+                undo_old, undo_new = self._count(old, -1), self._count(order, +1)
+                return lambda: (
+                    state.orders.__setitem__(order.id, old),
+                    undo_new(),
+                    undo_old(),
+                )
             case AddIdempotency(record, expired_before):
                 old = state.idempotency.get(record.key)
                 if old is not None and old.created_at >= expired_before:
@@ -118,3 +125,21 @@ class InMemoryUnitOfWork(RecordingUnitOfWork):
                     return lambda: state.idempotency.pop(record.key)
                 return lambda: state.idempotency.__setitem__(record.key, old)
         raise TypeError(f"unknown write {write!r}")
+
+    def _count(self, order: Order, sign: int) -> Undo:
+        """Add (+1) or take away (-1) an order in its customer's running total; cancelled
+        orders count for nobody. Returns the undo step."""
+        if order.status is OrderStatus.CANCELLED:
+            return lambda: None
+        totals = self._state.customer_totals
+        before = totals.get(order.user_id)
+        count, spent = before or (0, ZERO)
+        totals[order.user_id] = (count + sign, spent + sign * order.total)
+
+        def undo() -> None:
+            if before is None:
+                totals.pop(order.user_id, None)
+            else:
+                totals[order.user_id] = before
+
+        return undo

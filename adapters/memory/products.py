@@ -19,6 +19,7 @@ from domain.products import (
     SearchHit,
     search_terms,
 )
+from domain.search_text import fold
 
 _WORD = re.compile(r"\w+")
 
@@ -143,7 +144,7 @@ class InMemoryInventoryRepository:
 
 def _field_score(terms: set[str], text: str) -> float:
     """MongoDB's textScore shape: per matched term, 0.5 + 0.5 * its share of the field's words."""
-    words = _WORD.findall(text.lower())
+    words = _WORD.findall(fold(text))
     counts = Counter(w for w in words if w in terms)
     return sum(0.5 + 0.5 * n / len(words) for n in counts.values())
 

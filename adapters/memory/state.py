@@ -3,6 +3,7 @@
 import asyncio
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from domain.access import RefreshToken
 from domain.orders import IdempotencyRecord, Order
@@ -21,6 +22,8 @@ class MemoryState:
     inventory: dict[str, int] = field(default_factory=dict)  # product id -> quantity
     orders: dict[str, Order] = field(default_factory=dict)
     idempotency: dict[str, IdempotencyRecord] = field(default_factory=dict)
+    # user id -> (orders that are not cancelled, their total), kept by the unit of work
+    customer_totals: dict[str, tuple[int, Decimal]] = field(default_factory=dict)
     refresh_tokens: dict[str, RefreshToken] = field(default_factory=dict)  # by token hash
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # units of work, one at a time
 

@@ -5,10 +5,9 @@ from typing import Any
 
 from adapters.mongo.driver import aggregate
 from adapters.mongo.errors import translated
-from adapters.mongo.mapping import from_decimal128
 from adapters.mongo.store import MongoStore
 from domain.analytics import DailyRegistrations, RoleCount, TopCustomer
-from domain.orders import OrderStatus
+from domain.money import from_cents
 from domain.users import Role
 
 _LAST_MILLISECOND = time(23, 59, 59, 999000)  # BSON dates are milliseconds
@@ -56,27 +55,13 @@ def registrations_pipeline(start: date, end: date) -> list[dict[str, Any]]:
 
 
 def top_customers_pipeline(limit: int) -> list[dict[str, Any]]:
-    """Over orders: $match on status (the `status_user_total` index, which also holds every
-    field the $group reads), $group per user with $sum 1 and $sum of the Decimal128 totals
-    (exact on the server), $sort with _id as the last tie-break, then $lookup the user.
-
-    $limit comes after $lookup + $unwind, not before: a user purged since (their orders are
-    kept) has no match, $unwind drops that row, and the next customer moves up, so the report
-    still has `limit` rows when enough customers exist. The pipeline pulls documents through,
-    so $lookup runs only for the rows $limit asks for (about `limit`, plus any purged ones);
-    the price is that $sort cannot be coalesced with $limit into a top-k sort and orders every
-    customer's group (one small document each).
-    """
+    """Over customer_totals (a running count and Int64 cents per user, kept by the unit of
+    work in each order's transaction): $match + $sort walk the partial `rank` index in order,
+    $lookup the user, $unwind drops a purged user (their totals stay, like their orders), and
+    $limit stops the walk, so about `limit` documents are read, not every order."""
     return [
-        {"$match": {"status": {"$ne": OrderStatus.CANCELLED.value}}},
-        {
-            "$group": {
-                "_id": "$user_id",
-                "order_count": {"$sum": 1},
-                "total_spent": {"$sum": "$total"},
-            }
-        },
-        {"$sort": {"order_count": -1, "total_spent": -1, "_id": 1}},
+        {"$match": {"order_count": {"$gt": 0}}},
+        {"$sort": {"order_count": -1, "spent_cents": -1, "_id": 1}},
         {"$lookup": {"from": "users", "localField": "_id", "foreignField": "_id", "as": "user"}},
         {"$unwind": "$user"},
         {"$limit": limit},
@@ -86,7 +71,7 @@ def top_customers_pipeline(limit: int) -> list[dict[str, Any]]:
                 "username": "$user.username",
                 "email": "$user.email",
                 "order_count": 1,
-                "total_spent": 1,
+                "spent_cents": 1,
             }
         },
     ]
@@ -95,7 +80,7 @@ def top_customers_pipeline(limit: int) -> list[dict[str, Any]]:
 class MongoAnalyticsReader:
     def __init__(self, store: MongoStore) -> None:
         self._users = store.db["users"]
-        self._orders = store.db["orders"]
+        self._totals = store.db["customer_totals"]
         self._driver = store.driver
 
     @translated
@@ -113,14 +98,14 @@ class MongoAnalyticsReader:
 
     @translated
     async def top_customers(self, limit: int) -> list[TopCustomer]:
-        docs = await aggregate(self._driver, self._orders, top_customers_pipeline(limit))
+        docs = await aggregate(self._driver, self._totals, top_customers_pipeline(limit))
         return [
             TopCustomer(
                 str(d["_id"]),
                 d["username"],
                 d["email"],
                 d["order_count"],
-                from_decimal128(d["total_spent"]),
+                from_cents(d["spent_cents"]),
             )
             for d in docs
         ]

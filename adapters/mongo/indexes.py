@@ -2,10 +2,12 @@
 
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, TEXT, IndexModel
+from pymongo import ASCENDING, DESCENDING, TEXT, IndexModel, UpdateOne
 from pymongo.errors import OperationFailure
 
+from adapters.mongo.driver import aggregate
 from adapters.mongo.errors import translate
+from adapters.mongo.mapping import document_product, search_copies
 
 TEXT_INDEX = "products_text"
 
@@ -40,11 +42,12 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("price", ASCENDING)], name="price"),
         IndexModel([("tags", ASCENDING)], name="tags"),
         IndexModel([("created_at", DESCENDING), ("_id", DESCENDING)], name="created"),
-        # the search: one text index per collection, weighted name 10, tags 5, description 1
+        # the search: one text index per collection, weighted name 10, tags 5, description 1,
+        # over the folded copies (mapping.search_copies)
         IndexModel(
-            [("name", TEXT), ("tags", TEXT), ("description", TEXT)],
+            [("search_name", TEXT), ("search_tags", TEXT), ("search_description", TEXT)],
             name=TEXT_INDEX,
-            weights={"name": 10, "tags": 5, "description": 1},
+            weights={"search_name": 10, "search_tags": 5, "search_description": 1},
             default_language="english",
         ),
     ],
@@ -92,6 +95,55 @@ INDEXES["products"].append(
 )
 
 
+# top customers: one document per user {_id: user id, order_count, spent_cents (Int64)}, kept
+# by the unit of work in the order's own transaction; the report walks this index in order
+INDEXES["customer_totals"] = [
+    IndexModel(
+        [("order_count", DESCENDING), ("spent_cents", DESCENDING), ("_id", ASCENDING)],
+        name="rank",
+        partialFilterExpression={"order_count": {"$gt": 0}},
+    ),
+]
+BACKFILLED = "customer_totals"  # the marker document in `storefront_meta` once back-filled
+
+
+async def _fold_products(db: Any, batch: int = 1000) -> None:
+    products = db["products"]
+    pending: list[UpdateOne] = []
+    async for doc in products.find({"search_name": {"$exists": False}}):
+        pending.append(
+            UpdateOne({"_id": doc["_id"]}, {"$set": search_copies(document_product(doc))})
+        )
+        if len(pending) == batch:
+            await products.bulk_write(pending, ordered=False)
+            pending = []
+    if pending:
+        await products.bulk_write(pending, ordered=False)
+
+
+# the running totals of the orders already stored, computed by the server: cents as Int64
+COUNT_CUSTOMERS = [
+    {"$match": {"status": {"$ne": "cancelled"}}},
+    {"$group": {"_id": "$user_id", "order_count": {"$sum": 1}, "total": {"$sum": "$total"}}},
+    {
+        "$project": {
+            "order_count": 1,
+            "spent_cents": {"$toLong": {"$multiply": ["$total", 100]}},
+        }
+    },
+    {"$merge": {"into": "customer_totals", "whenMatched": "replace"}},
+]
+
+
+async def _count_customers(db: Any, driver: str) -> None:
+    meta = db["storefront_meta"]
+    if await meta.find_one({"_id": BACKFILLED}) is not None:
+        return
+    if await db["orders"].find_one({}, {"_id": 1}) is not None:
+        await aggregate(driver, db["orders"], COUNT_CUSTOMERS)
+    await meta.replace_one({"_id": BACKFILLED}, {"done": True}, upsert=True)
+
+
 # what a server answers when an index of that name or keys exists with another definition: a
 # conflict for the operator to resolve, never taken as "text indexes are not supported"
 _CONFLICT_CODES = frozenset({85, 86})  # IndexOptionsConflict, IndexKeySpecsConflict
@@ -105,7 +157,9 @@ async def ensure_indexes(db: Any) -> str | None:
     """Create every index (a no-op for those that exist). Text indexes go in a createIndexes of
     their own, so a server that refuses them still gets every other index (createIndexes is
     all-or-nothing per call). Returns None, or why search cannot work: what the server answered
-    when it refused a text index. Timeouts, conflicts and connection errors are raised."""
+    when it refused a text index. Timeouts, conflicts and connection errors are raised.
+
+    """
     refused = None
     for collection, models in INDEXES.items():
         plain = [m for m in models if not is_text_index(m)]
@@ -126,3 +180,20 @@ async def ensure_indexes(db: Any) -> str | None:
                 f"on {collection} that search needs ({name}: {said})"
             )
     return refused
+
+
+async def drop_raw_text_index(db: Any) -> None:
+    """Before ensure_indexes: the text index of older versions covered the raw fields; the
+    search now indexes folded copies (mapping.search_copies), so an index of that name with
+    the old weights is dropped to be created again over the copies."""
+    info = (await db["products"].index_information()).get(TEXT_INDEX)
+    if info is not None and "name" in info.get("weights", {}):
+        await db["products"].drop_index(TEXT_INDEX)
+
+
+async def backfill(db: Any, driver: str) -> None:
+    """After ensure_indexes: what older versions did not write, the folded copies of the
+    products that lack them, and the customer totals (once, marked in `storefront_meta`;
+    orders an older version places while this runs are not counted)."""
+    await _fold_products(db)
+    await _count_customers(db, driver)

@@ -12,6 +12,7 @@ from domain.money import money
 from domain.orders import Order, OrderLine
 from domain.pagination import PageRequest
 from domain.products import Product
+from domain.search_text import fold
 from domain.users import Address, Role, User
 
 
@@ -90,11 +91,22 @@ def product_content(product: Product) -> dict[str, Any]:
     }
 
 
+def search_copies(product: Product) -> dict[str, str]:
+    """The folded copies the text index is built on (domain.search_text.fold), so case,
+    accents and compatibility forms fold the same way as on every other store."""
+    return {
+        "search_name": fold(product.name),
+        "search_tags": fold(" ".join(product.tags)),
+        "search_description": fold(product.description or ""),
+    }
+
+
 def product_document(product: Product) -> dict[str, Any]:
     return {
         "_id": ObjectId(product.id),
         "sku": product.sku,
         **product_content(product),
+        **search_copies(product),
         "created_at": product.created_at,
         "updated_at": product.updated_at,
         "version": product.version,
@@ -128,6 +140,7 @@ def upsert_pipeline(product: Product) -> list[dict[str, Any]]:
         {
             "$set": {
                 **content,
+                **{name: {"$literal": v} for name, v in search_copies(product).items()},
                 "created_at": {"$ifNull": ["$created_at", {"$literal": product.created_at}]},
                 "updated_at": {
                     "$cond": [unchanged, "$updated_at", {"$literal": product.updated_at}]

@@ -2,10 +2,11 @@
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from bson import ObjectId
+from bson import Int64, ObjectId
 from pymongo.errors import DuplicateKeyError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
@@ -32,7 +33,8 @@ from adapters.mongo.mapping import (
 from adapters.mongo.store import MongoStore
 from domain.errors import ConcurrentChangeError, DuplicateError, NotFoundError
 from domain.inventory import InsufficientStockError
-from domain.orders import IdempotencyRecord, Order, OrderFilter
+from domain.money import to_cents
+from domain.orders import IdempotencyRecord, Order, OrderFilter, OrderStatus
 from domain.pagination import Page, PageRequest
 
 _NEWEST_FIRST = [("created_at", -1), ("_id", -1)]
@@ -96,6 +98,7 @@ class MongoUnitOfWork(RecordingUnitOfWork):
         db = store.db
         self._orders, self._inventory = db["orders"], db["inventory"]
         self._keys = db["idempotency_keys"]
+        self._totals = db["customer_totals"]
 
     @translated
     async def apply(self, writes: Sequence[Write]) -> None:
@@ -112,6 +115,25 @@ class MongoUnitOfWork(RecordingUnitOfWork):
                 read_concern=ReadConcern("snapshot"),
                 write_concern=WriteConcern("majority"),
             )
+
+    @translated
+    async def apply_each(self, writes: Sequence[Write]) -> None:
+        """The same writes one by one, outside any transaction (not atomic): only for a server
+        that has no transactions (a standalone mongod, or mongomock in tests)."""
+        for write in writes:
+            await self._apply_one(write, None)
+
+    async def _count(self, order: Order, sign: int, session: Any) -> None:
+        """Add (+1) or take away (-1) an order in its customer's running total, in the same
+        transaction; cancelled orders count for nobody. Cents as an Int64, exact."""
+        if order.status is OrderStatus.CANCELLED:
+            return
+        await self._totals.update_one(
+            {"_id": ObjectId(order.user_id)},
+            {"$inc": {"order_count": sign, "spent_cents": Int64(sign * to_cents(order.total))}},
+            upsert=True,
+            session=session,
+        )
 
     async def _apply_one(self, write: Write, session: Any) -> None:
         match write:
@@ -131,6 +153,7 @@ class MongoUnitOfWork(RecordingUnitOfWork):
                 )
             case AddOrder(order):
                 await self._orders.insert_one(order_document(order), session=session)
+                await self._count(order, +1, session)
             case UpdateOrder(order, expected_status):
                 oid = ObjectId(order.id)
                 result = await self._orders.update_one(
@@ -148,6 +171,8 @@ class MongoUnitOfWork(RecordingUnitOfWork):
                     if await self._orders.find_one({"_id": oid}, {"_id": 1}, session=session):
                         raise ConcurrentChangeError(f"Order {order.id} was changed meanwhile")
                     raise NotFoundError(f"Order {order.id} not found")
+                await self._count(replace(order, status=expected_status), -1, session)
+                await self._count(order, +1, session)
             case AddIdempotency(record, expired_before):
                 doc = {
                     "_id": record.key,

@@ -8,7 +8,7 @@ from typing import Any
 
 from adapters.mongo.driver import close_client, make_client
 from adapters.mongo.errors import translated
-from adapters.mongo.indexes import INDEXES, ensure_indexes
+from adapters.mongo.indexes import INDEXES, backfill, drop_raw_text_index, ensure_indexes
 from domain.errors import StoreTimeoutError, UnavailableError
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,9 @@ class MongoStore:
 
     @translated
     async def ensure_indexes(self) -> None:
+        await drop_raw_text_index(self.db)
         refused = await ensure_indexes(self.db)
+        await backfill(self.db, self.driver)
         if refused and refused != self.search_unavailable:
             log.warning("%s; every other route works", refused)  # once per store and reason
         self.search_unavailable = refused

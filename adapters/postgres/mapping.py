@@ -7,6 +7,7 @@ from typing import Any
 import asyncpg
 import orjson
 
+from adapters.postgres.migrations import search_copies
 from domain.orders import IdempotencyRecord, Order, OrderLine, OrderStatus
 from domain.pagination import PageRequest
 from domain.products import Product
@@ -103,15 +104,26 @@ def row_product(row: Mapping[str, Any]) -> Product:
     )
 
 
+N_PRODUCT_COLUMNS = len(PRODUCT_COLUMNS.split(","))
+# the folded copies the search's tsvector is built from (migration 8)
+SEARCH_COLUMNS = "search_name, search_tags, search_description"
+
+
+def search_row(product: Product) -> tuple[str, str, str]:
+    """SEARCH_COLUMNS for a product: domain.search_text.fold of name, tags and description."""
+    return search_copies(product.name, list(product.tags), product.description)
+
+
 def product_columns(products: Sequence[Product]) -> tuple[list[Any], ...]:
-    """The products as one array per column, for `unnest` (one statement for a whole batch).
+    """The products as one array per column, for `unnest` (one statement for a whole batch):
+    PRODUCT_COLUMNS, then SEARCH_COLUMNS.
 
     tags are text[] per product, and asyncpg would read a list of lists as one 2-D array, so
     each product's tags travel as a JSON text that the statement turns back into text[].
     """
-    columns: tuple[list[Any], ...] = tuple([] for _ in PRODUCT_COLUMNS.split(","))
+    columns: tuple[list[Any], ...] = tuple([] for _ in range(N_PRODUCT_COLUMNS + 3))
     for p in products:
-        row = product_row(p)
+        row = (*product_row(p), *search_row(p))
         for n, value in enumerate(row):
             columns[n].append(value)
         columns[6][-1] = orjson.dumps(row[6]).decode()

@@ -9,7 +9,11 @@ unique constraints are named `<table>_<field>_key` (PostgreSQL's default naming)
 a unique violation is reported as the field it hit.
 """
 
+from collections.abc import Awaitable, Callable
+
 import asyncpg
+
+from domain.search_text import fold
 
 MIGRATIONS: list[tuple[int, str]] = [
     (
@@ -152,6 +156,62 @@ MIGRATIONS: list[tuple[int, str]] = [
         """,
     ),
     (
+        8,
+        """
+        -- issue 14: search over folded text, and a running total per customer.
+        -- The tsvector is built from folded copies of the text fields (domain.search_text.fold,
+        -- written by the adapter with each product; back-filled below by fold_products), so
+        -- case, accents and compatibility forms fold as the query's words do, on every store.
+        ALTER TABLE products DROP COLUMN search;
+        ALTER TABLE products
+            ADD COLUMN search_name text NOT NULL DEFAULT '',
+            ADD COLUMN search_tags text NOT NULL DEFAULT '',
+            ADD COLUMN search_description text NOT NULL DEFAULT '';
+        ALTER TABLE products ADD COLUMN search tsvector GENERATED ALWAYS AS (
+            setweight(to_tsvector('english', search_name), 'A')
+            || setweight(to_tsvector('english', search_tags), 'B')
+            || setweight(to_tsvector('english', search_description), 'D')
+        ) STORED;
+        CREATE INDEX products_search ON products USING gin (search);
+
+        -- top customers: the orders that are not cancelled, counted and summed per user by
+        -- a trigger, in the transaction of the order write itself (place: +1 and + total;
+        -- cancel: -1 and - total). The report walks customer_totals_rank in order.
+        CREATE TABLE customer_totals (
+            user_id     char(24) COLLATE "C" PRIMARY KEY,
+            order_count integer NOT NULL,
+            total_spent numeric NOT NULL  -- no precision: a sum never overflows
+        );
+        INSERT INTO customer_totals (user_id, order_count, total_spent)
+            SELECT user_id, count(*), sum(total) FROM orders
+            WHERE status <> 'cancelled' GROUP BY user_id;
+        CREATE INDEX customer_totals_rank
+            ON customer_totals (order_count DESC, total_spent DESC, user_id)
+            WHERE order_count > 0;
+        CREATE FUNCTION storefront_count_order() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.status <> 'cancelled' THEN
+                UPDATE customer_totals SET order_count = order_count - 1,
+                    total_spent = total_spent - OLD.total
+                    WHERE user_id = OLD.user_id;
+            END IF;
+            IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.status <> 'cancelled' THEN
+                INSERT INTO customer_totals AS c (user_id, order_count, total_spent)
+                    VALUES (NEW.user_id, 1, NEW.total)
+                    ON CONFLICT (user_id) DO UPDATE SET order_count = c.order_count + 1,
+                        total_spent = c.total_spent + excluded.total_spent;
+            END IF;
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER orders_count_insert AFTER INSERT OR DELETE ON orders
+            FOR EACH ROW EXECUTE FUNCTION storefront_count_order();
+        CREATE TRIGGER orders_count_update AFTER UPDATE OF user_id, status, total ON orders
+            FOR EACH ROW EXECUTE FUNCTION storefront_count_order();
+        -- the GROUP BY index of migration 5 has no reader any more
+        DROP INDEX orders_customer_spending;
+        """,
+    ),
+    (
         9,
         """
         -- optimistic concurrency (issue 15): every write checks and moves the row's version
@@ -171,6 +231,43 @@ MIGRATIONS: list[tuple[int, str]] = [
         """,
     ),
 ]
+
+FOLD_BATCH = 5000
+
+
+def search_copies(name: str, tags: list[str], description: str | None) -> tuple[str, str, str]:
+    """The folded copies the tsvector is built from: name, tags (space-separated) and
+    description (empty when there is none)."""
+    return fold(name), fold(" ".join(tags)), fold(description or "")
+
+
+async def fold_products(conn: asyncpg.Connection) -> None:
+    """Migration 8's back-fill: the folded search copies of every existing product, computed
+    by the same function as new writes (domain.search_text.fold), in batches."""
+    after = ""
+    while True:
+        rows = await conn.fetch(
+            "SELECT id, name, tags, description FROM products WHERE id > $1 ORDER BY id LIMIT $2",
+            after,
+            FOLD_BATCH,
+        )
+        if not rows:
+            return
+        copies = [search_copies(r["name"], r["tags"], r["description"]) for r in rows]
+        await conn.execute(
+            "UPDATE products SET search_name = s.n, search_tags = s.t, search_description = s.d"
+            " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS s (id, n, t, d)"
+            " WHERE products.id = s.id",
+            [r["id"] for r in rows],
+            [c[0] for c in copies],
+            [c[1] for c in copies],
+            [c[2] for c in copies],
+        )
+        after = rows[-1]["id"]
+
+
+# Python steps of a migration, run after its script in the same transaction
+BACKFILLS: dict[int, Callable[[asyncpg.Connection], Awaitable[None]]] = {8: fold_products}
 
 _LOCK = "SELECT pg_advisory_xact_lock(hashtext('storefront.schema_migrations'), hashtext($1))"
 
@@ -208,6 +305,8 @@ async def migrate(conn: asyncpg.Connection, schema: str) -> list[int]:
             if await conn.fetchval(f"SELECT 1 FROM {table} WHERE version = $1", version):
                 continue
             await conn.execute(script)
+            if version in BACKFILLS:
+                await BACKFILLS[version](conn)
             await conn.execute(f"INSERT INTO {table} (version) VALUES ($1)", version)
         done.append(version)
     return done

@@ -9,10 +9,12 @@ from asyncpg import exceptions as pg
 from adapters.postgres.db import PostgresDatabase
 from adapters.postgres.mapping import (
     PRODUCT_COLUMNS,
+    SEARCH_COLUMNS,
     keyset,
     product_columns,
     product_row,
     row_product,
+    search_row,
 )
 from domain.errors import ConcurrentChangeError, NotFoundError
 from domain.ids import is_valid_id
@@ -28,12 +30,14 @@ from domain.products import (
 )
 
 _INSERT = (
-    f"INSERT INTO products ({PRODUCT_COLUMNS}) VALUES ({', '.join(f'${n}' for n in range(1, 12))})"
+    f"INSERT INTO products ({PRODUCT_COLUMNS}, {SEARCH_COLUMNS})"
+    f" VALUES ({', '.join(f'${n}' for n in range(1, 15))})"
 )
 # conditional on the version the product was read at ($11), which it moves on
 _UPDATE = (
     "UPDATE products SET sku = $2, name = $3, description = $4, price = $5, category = $6,"
-    " tags = $7, is_active = $8, created_at = $9, updated_at = $10, version = version + 1"
+    " tags = $7, is_active = $8, created_at = $9, updated_at = $10, version = version + 1,"
+    " search_name = $12, search_tags = $13, search_description = $14"
     " WHERE id = $1 AND version = $11"
 )
 _EXISTS = "SELECT 1 FROM products WHERE id = $1"
@@ -44,15 +48,18 @@ _GET_MANY = f"SELECT {PRODUCT_COLUMNS} FROM products WHERE id = ANY($1)"
 # as modified) when a content field differs; RETURNING (xmax = 0) is true for inserted rows.
 _CONTENT = ("name", "description", "price", "category", "tags", "is_active")
 _UPSERT = (
-    f"INSERT INTO products ({PRODUCT_COLUMNS})"
+    f"INSERT INTO products ({PRODUCT_COLUMNS}, {SEARCH_COLUMNS})"
     " SELECT id, sku, name, description, price, category,"
     " ARRAY(SELECT jsonb_array_elements_text(tags::jsonb)), is_active, created_at, updated_at,"
-    " version"
+    f" version, {SEARCH_COLUMNS}"
     " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::numeric[], $6::text[],"
-    " $7::text[], $8::boolean[], $9::timestamptz[], $10::timestamptz[], $11::integer[])"
-    f" AS s ({PRODUCT_COLUMNS})"
+    " $7::text[], $8::boolean[], $9::timestamptz[], $10::timestamptz[], $11::integer[],"
+    f" $12::text[], $13::text[], $14::text[]) AS s ({PRODUCT_COLUMNS}, {SEARCH_COLUMNS})"
     " ON CONFLICT (sku) DO UPDATE SET version = products.version + 1, "
-    + ", ".join(f"{c} = excluded.{c}" for c in (*_CONTENT, "updated_at"))
+    + ", ".join(
+        f"{c} = excluded.{c}"
+        for c in (*_CONTENT, "updated_at", *SEARCH_COLUMNS.replace(" ", "").split(","))
+    )
     + f" WHERE ({', '.join(f'products.{c}' for c in _CONTENT)}) IS DISTINCT FROM"
     f" ({', '.join(f'excluded.{c}' for c in _CONTENT)})"
     " RETURNING (xmax = 0) AS inserted"
@@ -101,7 +108,7 @@ class PostgresProductRepository:
 
     async def add(self, product: Product) -> None:
         async with self._db.connection() as conn:
-            await conn.execute(_INSERT, *product_row(product))
+            await conn.execute(_INSERT, *product_row(product), *search_row(product))
 
     async def get(self, product_id: str) -> Product | None:
         if not is_valid_id(product_id):
@@ -139,7 +146,7 @@ class PostgresProductRepository:
 
     async def update(self, product: Product) -> None:
         async with self._db.connection() as conn:
-            status = await conn.execute(_UPDATE, *product_row(product))
+            status = await conn.execute(_UPDATE, *product_row(product), *search_row(product))
             if status == "UPDATE 0":
                 if await conn.fetchval(_EXISTS, product.id):
                     raise ConcurrentChangeError(f"Product {product.id} was changed meanwhile")

@@ -1,5 +1,4 @@
-"""Reports as SQL GROUP BY over covering indexes (migrations 4 and 5), read inline like other
-reads.
+"""Reports as SQL over indexes (migrations 4 and 8), on the read threads (never the loop).
 
 Timestamps are fixed-width ISO text ('YYYY-MM-DDTHH:MM:SS.mmm+00:00'), so the first ten
 characters are the UTC date and text order is time order.
@@ -7,7 +6,7 @@ characters are the UTC date and text order is time order.
 
 from datetime import date
 
-from adapters.sqlite.db import SqliteDatabase, translated
+from adapters.sqlite.db import SqliteDatabase
 from domain.analytics import DailyRegistrations, RoleCount, TopCustomer
 from domain.money import from_cents
 from domain.users import Role
@@ -24,26 +23,21 @@ REGISTRATIONS = (
     " GROUP BY substr(created_at, 1, 10) ORDER BY day"
 )
 
+# The ranking reads customer_totals (migration 8: a running count and sum of cents per user,
+# kept by triggers in the transaction of each order write): SCAN c USING INDEX
+# customer_totals_rank, in rank order, one users lookup per row, stopping after `limit` rows
+# (CROSS JOIN keeps customer_totals the outer loop). A purged user has no users row, so the
+# inner join drops it and the walk goes one row further. `order_count > 0` is a literal so
+# the partial index applies.
+# The sum is kept as spent_high * SPLIT + spent_low cents (0 <= spent_low < SPLIT), exact
+# past int64, joined here in Python.
 SPLIT = 1_000_000_000
-# The ranking: SCAN orders USING COVERING INDEX orders_customer_spending, grouped in index
-# order (the literal 'cancelled' matches the partial index's WHERE, so it must stay a
-# literal), then a LIMIT-bounded temp b-tree for the ORDER BY; users are joined to those
-# first rows only. A LEFT JOIN, so a ranked user that was purged shows up as NULLs and the
-# caller can tell "fewer customers" from "some of the first rows were purged".
-# Sums never overflow: SQLite's sum() of integers fails on an int64 overflow, so the exact
-# total is summed in two parts (whole 10^9 cents, and the rest), each far from overflowing,
-# and joined in Python; the ranking uses total(), a double that never overflows and is exact
-# below 2^53 cents (90 trillion of the currency), where a tie could only be misordered.
 TOP_CUSTOMERS = (
-    "SELECT t.user_id, u.username, u.email, t.order_count, t.high, t.low FROM ("
-    " SELECT user_id, count(*) AS order_count, total(total_cents) AS rank_cents,"
-    f" sum(total_cents / {SPLIT}) AS high, sum(total_cents % {SPLIT}) AS low FROM orders"
-    " WHERE status <> 'cancelled' GROUP BY user_id"
-    " ORDER BY order_count DESC, rank_cents DESC, user_id LIMIT ?"
-    ") AS t LEFT JOIN users AS u ON u.id = t.user_id"
-    " ORDER BY t.order_count DESC, t.rank_cents DESC, t.user_id"
+    "SELECT c.user_id, u.username, u.email, c.order_count, c.spent_high, c.spent_low"
+    " FROM customer_totals AS c CROSS JOIN users AS u ON u.id = c.user_id"
+    " WHERE c.order_count > 0"
+    " ORDER BY c.order_count DESC, c.spent_high DESC, c.spent_low DESC, c.user_id LIMIT ?"
 )
-OVERFETCH = 2  # rank limit * OVERFETCH customers, so a few purged ones cost no second query
 
 
 class SqliteAnalyticsReader:
@@ -51,33 +45,19 @@ class SqliteAnalyticsReader:
         self._db = db
 
     async def users_by_role(self) -> list[RoleCount]:
-        with translated():
-            rows = self._db.reader.execute(USERS_BY_ROLE).fetchall()
+        rows = await self._db.read(lambda conn: conn.execute(USERS_BY_ROLE).fetchall())
         return [
             RoleCount(Role(role), total, active, total - active) for role, total, active in rows
         ]
 
     async def registrations(self, start: date, end: date) -> list[DailyRegistrations]:
-        with translated():
-            rows = self._db.reader.execute(
-                REGISTRATIONS, (start.isoformat(), end.isoformat())
-            ).fetchall()
+        bounds = (start.isoformat(), end.isoformat())
+        rows = await self._db.read(lambda conn: conn.execute(REGISTRATIONS, bounds).fetchall())
         return [DailyRegistrations(date.fromisoformat(day), n) for day, n in rows]
 
     async def top_customers(self, limit: int) -> list[TopCustomer]:
-        """Joining users to every customer's group before the LIMIT would cost one users
-        lookup per customer (2-4x the query time at 100,000 customers, measured), so the ranking is
-        cut first, over-fetched, and widened (x4, a new query) in the rare case that purged
-        users leave fewer than `limit` rows while more customers were ranked."""
-        fetch = limit * OVERFETCH
-        while True:
-            with translated():
-                rows = self._db.reader.execute(TOP_CUSTOMERS, (fetch,)).fetchall()
-            present = [row for row in rows if row[1] is not None]
-            if len(present) >= limit or len(rows) < fetch:
-                break
-            fetch *= 4
+        rows = await self._db.read(lambda conn: conn.execute(TOP_CUSTOMERS, (limit,)).fetchall())
         return [
             TopCustomer(user_id, username, email, count, from_cents(high * SPLIT + low))
-            for user_id, username, email, count, high, low in present[:limit]
+            for user_id, username, email, count, high, low in rows
         ]

@@ -3,6 +3,7 @@
 import sqlite3
 from dataclasses import asdict
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -19,8 +20,11 @@ USER_COLUMNS = (
 )
 
 
+@lru_cache(maxsize=256)
 def ts(moment: datetime) -> str:
-    """Fixed-width ISO-8601 UTC text, so text order is time order."""
+    """Fixed-width ISO-8601 UTC text, so text order is time order. Cached: a batch of
+    products or a user's two timestamps share one moment, and isoformat is the costliest
+    step of mapping a row."""
     return moment.isoformat(timespec="milliseconds")
 
 

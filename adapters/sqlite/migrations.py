@@ -2,6 +2,8 @@
 
 import sqlite3
 
+from domain.search_text import fold
+
 MIGRATIONS: list[tuple[int, str]] = [
     (
         1,
@@ -173,6 +175,110 @@ MIGRATIONS: list[tuple[int, str]] = [
         """,
     ),
     (
+        8,
+        """
+        -- issue 14: search over folded text, and a running total per customer.
+        -- The search index holds domain.search_text.fold of each field (case, accents and
+        -- compatibility forms folded the same way as the query): a contentless FTS5 table
+        -- fed by triggers that call storefront_fold, a function every connection of the
+        -- adapter registers (adapters/sqlite/db.py). Contentless: the text lives in products
+        -- only; a 'delete' passes the old folded values, which folding again reproduces.
+        DROP TRIGGER products_fts_insert;
+        DROP TRIGGER products_fts_delete;
+        DROP TRIGGER products_fts_update;
+        DROP TABLE products_fts;
+        CREATE VIRTUAL TABLE products_fts USING fts5 (
+            name, tags, description,
+            content = '',
+            tokenize = 'porter unicode61 remove_diacritics 2'
+        );
+        INSERT INTO products_fts (rowid, name, tags, description)
+            SELECT pk, storefront_fold(name), storefront_fold(tags),
+                storefront_fold(description)
+            FROM products;
+        CREATE TRIGGER products_fts_insert AFTER INSERT ON products BEGIN
+            INSERT INTO products_fts (rowid, name, tags, description)
+                VALUES (new.pk, storefront_fold(new.name), storefront_fold(new.tags),
+                    storefront_fold(new.description));
+        END;
+        CREATE TRIGGER products_fts_delete AFTER DELETE ON products BEGIN
+            INSERT INTO products_fts (products_fts, rowid, name, tags, description)
+                VALUES ('delete', old.pk, storefront_fold(old.name), storefront_fold(old.tags),
+                    storefront_fold(old.description));
+        END;
+        CREATE TRIGGER products_fts_update AFTER UPDATE OF name, tags, description ON products
+        BEGIN
+            INSERT INTO products_fts (products_fts, rowid, name, tags, description)
+                VALUES ('delete', old.pk, storefront_fold(old.name), storefront_fold(old.tags),
+                    storefront_fold(old.description));
+            INSERT INTO products_fts (rowid, name, tags, description)
+                VALUES (new.pk, storefront_fold(new.name), storefront_fold(new.tags),
+                    storefront_fold(new.description));
+        END;
+
+        -- top customers: orders that are not cancelled, counted and summed per user by
+        -- triggers, so in the same transaction as the order and each status change (place:
+        -- +1 and + total; cancel: -1 and - total). The report walks customer_totals_rank in
+        -- order and stops after `limit` users that still exist. The sum of cents is kept in
+        -- two integers, spent_high * 10^9 + spent_low with 0 <= spent_low < 10^9 (carried
+        -- on every change), so it is exact and never overflows int64, and the pair orders
+        -- like the sum.
+        CREATE TABLE customer_totals (
+            user_id     TEXT PRIMARY KEY,
+            order_count INTEGER NOT NULL,
+            spent_high  INTEGER NOT NULL,
+            spent_low   INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        INSERT INTO customer_totals (user_id, order_count, spent_high, spent_low)
+            SELECT user_id, count(*),
+                sum(total_cents / 1000000000) + sum(total_cents % 1000000000) / 1000000000,
+                sum(total_cents % 1000000000) % 1000000000
+            FROM orders WHERE status <> 'cancelled' GROUP BY user_id;
+        CREATE INDEX customer_totals_rank
+            ON customer_totals (order_count DESC, spent_high DESC, spent_low DESC, user_id)
+            WHERE order_count > 0;
+        CREATE TRIGGER orders_totals_insert AFTER INSERT ON orders
+        WHEN new.status <> 'cancelled' BEGIN
+            INSERT INTO customer_totals (user_id, order_count, spent_high, spent_low)
+                VALUES (new.user_id, 1, new.total_cents / 1000000000,
+                    new.total_cents % 1000000000)
+                ON CONFLICT (user_id) DO UPDATE SET order_count = order_count + 1,
+                    spent_high = spent_high + excluded.spent_high
+                        + (spent_low + excluded.spent_low) / 1000000000,
+                    spent_low = (spent_low + excluded.spent_low) % 1000000000;
+        END;
+        CREATE TRIGGER orders_totals_delete AFTER DELETE ON orders
+        WHEN old.status <> 'cancelled' BEGIN
+            UPDATE customer_totals SET order_count = order_count - 1,
+                spent_high = spent_high - old.total_cents / 1000000000 - 1
+                    + (spent_low - old.total_cents % 1000000000 + 1000000000) / 1000000000,
+                spent_low = (spent_low - old.total_cents % 1000000000 + 1000000000)
+                    % 1000000000
+                WHERE user_id = old.user_id;
+        END;
+        CREATE TRIGGER orders_totals_update AFTER UPDATE OF user_id, status, total_cents
+        ON orders BEGIN
+            UPDATE customer_totals SET order_count = order_count - 1,
+                spent_high = spent_high - old.total_cents / 1000000000 - 1
+                    + (spent_low - old.total_cents % 1000000000 + 1000000000) / 1000000000,
+                spent_low = (spent_low - old.total_cents % 1000000000 + 1000000000)
+                    % 1000000000
+                WHERE user_id = old.user_id AND old.status <> 'cancelled';
+            INSERT INTO customer_totals (user_id, order_count, spent_high, spent_low)
+                SELECT new.user_id, 1, new.total_cents / 1000000000,
+                    new.total_cents % 1000000000
+                WHERE new.status <> 'cancelled'
+                ON CONFLICT (user_id) DO UPDATE SET order_count = order_count + 1,
+                    spent_high = spent_high + excluded.spent_high
+                        + (spent_low + excluded.spent_low) / 1000000000,
+                    spent_low = (spent_low + excluded.spent_low) % 1000000000;
+        END;
+        -- the GROUP BY index of migration 5 has no reader any more; orders are cheaper
+        -- to write without it
+        DROP INDEX orders_customer_spending;
+        """,
+    ),
+    (
         9,
         """
         -- optimistic concurrency (issue 15): every write checks and moves the row's version
@@ -197,8 +303,21 @@ MIGRATIONS: list[tuple[int, str]] = [
 ]
 
 
+def _fold(value: object) -> object:
+    """storefront_fold(x) in SQL: domain.search_text.fold for text, anything else as it is."""
+    return fold(value) if isinstance(value, str) else value
+
+
+def register_functions(conn: sqlite3.Connection) -> None:
+    """The application functions the schema's triggers call (migration 8: storefront_fold,
+    which builds the search index from folded text); every connection that writes products
+    needs them, so the adapter registers them on each connection it opens."""
+    conn.create_function("storefront_fold", 1, _fold, deterministic=True)
+
+
 def migrate(conn: sqlite3.Connection) -> list[int]:
     """Apply the migrations this database lacks; returns the versions applied."""
+    register_functions(conn)
     conn.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         "version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)"

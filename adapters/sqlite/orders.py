@@ -68,14 +68,18 @@ class SqliteOrderRepository:
     async def list(self, where: OrderFilter, page: PageRequest) -> Page[Order]:
         clause, params = _where(where)
         page_clause, page_params = keyset(clause, params, page)
-        with self._db.snapshot() as conn:
+
+        def work(conn: sqlite3.Connection) -> Page[Order]:
             (total,) = conn.execute(f"SELECT count(*) FROM orders{clause}", params).fetchone()
             rows = conn.execute(
                 f"SELECT {ORDER_COLUMNS} FROM orders{page_clause}"
                 " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
                 [*page_params, page.limit, page.skip],
             ).fetchall()
-        return Page([row_order(r) for r in rows], total)
+            return Page([row_order(r) for r in rows], total)
+
+        # a count and a page can take milliseconds: a read thread, not the event loop
+        return await self._db.read(work, snapshot=True)
 
     async def pending_before(self, cutoff: datetime, limit: int) -> Sequence[Order]:
         with translated():

@@ -1,4 +1,5 @@
-"""Products, stock and search in SQLite: reads inline, writes on the writer thread."""
+"""Products, stock and search in SQLite: point reads inline, lists and search on the read
+threads, writes on the writer thread."""
 
 import sqlite3
 from collections.abc import Sequence
@@ -59,11 +60,19 @@ _MAX_PK = "SELECT coalesce(max(pk), 0) FROM products"
 _COUNT_NEWER = "SELECT count(*) FROM products WHERE pk > ?"
 _COLUMNS_P = ", ".join(f"p.{c.strip()}" for c in PRODUCT_COLUMNS.split(","))
 _BM25 = "bm25(products_fts, {name}.0, {tags}.0, {description}.0)".format(**SEARCH_WEIGHTS)
-_SEARCH = (
-    f"SELECT {_COLUMNS_P}, -{_BM25} AS score FROM products_fts"
-    " JOIN products p ON p.pk = products_fts.rowid"
-    " WHERE products_fts MATCH ? AND (? = 0 OR p.is_active = 1)"
-    f" ORDER BY {_BM25}, p.id LIMIT ? OFFSET ?"
+# Search, step 1: the index alone ranks (bm25 is lower-is-better) and keeps the first rows in
+# a LIMIT-bounded sorter; nothing is joined for the thousands of other matches.
+_RANKED = f"SELECT rowid, {_BM25} FROM products_fts WHERE products_fts MATCH ? ORDER BY 2 LIMIT ?"
+_N_COLUMNS = len(PRODUCT_COLUMNS.split(","))
+# rows tied with the last one needed may lie past that cut; this many more settle most ties
+TIE_SLACK = 64
+_BY_PK = f"SELECT pk, {PRODUCT_COLUMNS} FROM products WHERE pk IN (SELECT value FROM json_each(?))"
+# Step 2, only when ties run past the slack: every match scoring at least the cut's score,
+# joined and ordered by (score, id), so ties always come out in id order.
+_RANKED_TIES = (
+    f"SELECT {_COLUMNS_P}, m.score FROM (SELECT rowid AS pk, {_BM25} AS score"
+    " FROM products_fts WHERE products_fts MATCH ?) AS m JOIN products p ON p.pk = m.pk"
+    " WHERE m.score <= ? AND (? = 0 OR p.is_active = 1) ORDER BY m.score, p.id LIMIT ? OFFSET ?"
 )
 
 
@@ -116,14 +125,18 @@ class SqliteProductRepository:
     async def list(self, where: ProductFilter, page: PageRequest) -> Page[Product]:
         clause, params = _where(where)
         page_clause, page_params = keyset(clause, params, page)
-        with self._db.snapshot() as conn:
+
+        def work(conn: sqlite3.Connection) -> Page[Product]:
             (total,) = conn.execute(f"SELECT count(*) FROM products{clause}", params).fetchone()
             rows = conn.execute(
                 f"SELECT {PRODUCT_COLUMNS} FROM products{page_clause}"
                 " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
                 [*page_params, page.limit, page.skip],
             ).fetchall()
-        return Page([row_product(r) for r in rows], total)
+            return Page([row_product(r) for r in rows], total)
+
+        # a count and a page can take milliseconds: a read thread, not the event loop
+        return await self._db.read(work, snapshot=True)
 
     async def update(self, product: Product) -> None:
         row = product_row(product)
@@ -219,7 +232,41 @@ class SqliteInventoryRepository:
         return await self._db.write(work)
 
 
+def _search(
+    conn: sqlite3.Connection, query: str, skip: int, limit: int, active_only: bool
+) -> list[SearchHit]:
+    """The page of hits, best first, ties by id: a top-k of the index, then those rows
+    joined. Inactive products (when left out) are dropped from the top-k, which is widened
+    (x4) until enough remain or the matches run out."""
+    wanted = skip + limit
+    fetch = wanted + TIE_SLACK
+    while True:
+        ranked = conn.execute(_RANKED, (query, fetch)).fetchall()
+        exhausted = len(ranked) < fetch
+        score = dict(ranked)
+        rows = conn.execute(_BY_PK, (orjson.dumps(list(score)).decode(),)).fetchall()
+        products = [(score[r[0]], row_product(r[1:])) for r in rows]
+        if active_only:
+            products = [(s, p) for s, p in products if p.is_active]
+        products.sort(key=lambda hit: (hit[0], hit[1].id))
+        if len(products) <= skip and exhausted:
+            return []
+        if len(products) >= wanted or exhausted:
+            break
+        fetch *= 4  # too many inactive ones among the first matches
+    cut = products[min(wanted, len(products)) - 1][0]
+    if not exhausted and ranked[-1][1] == cut:  # ties run past what was fetched
+        params = (query, cut, int(active_only), limit, skip)
+        return [
+            SearchHit(row_product(r), -r[_N_COLUMNS])
+            for r in conn.execute(_RANKED_TIES, params).fetchall()
+        ]
+    return [SearchHit(p, -s) for s, p in products[skip:wanted]]
+
+
 class SqliteProductSearch:
+    """FTS5 over folded text (migration 8), weighted bm25, on a read thread."""
+
     def __init__(self, db: SqliteDatabase) -> None:
         self._db = db
 
@@ -232,7 +279,5 @@ class SqliteProductSearch:
         query = fts_query(text)
         if not query:
             return []
-        params = (query, int(active_only), page.limit, page.skip)
-        with translated():
-            rows = self._db.reader.execute(_SEARCH, params).fetchall()
-        return [SearchHit(row_product(r), r[11]) for r in rows]
+        skip, limit = page.skip, page.limit
+        return await self._db.read(lambda conn: _search(conn, query, skip, limit, active_only))

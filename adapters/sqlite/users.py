@@ -1,5 +1,6 @@
 """Users in SQLite: reads inline, writes on the writer thread."""
 
+import sqlite3
 from datetime import datetime
 
 from adapters.sqlite.db import SqliteDatabase, translated
@@ -60,14 +61,18 @@ class SqliteUserRepository:
     async def list(self, where: UserFilter, page: PageRequest) -> Page[User]:
         clause, params = _where(where)
         page_clause, page_params = keyset(clause, params, page)
-        with self._db.snapshot() as conn:
+
+        def work(conn: sqlite3.Connection) -> Page[User]:
             (total,) = conn.execute(f"SELECT count(*) FROM users{clause}", params).fetchone()
             rows = conn.execute(
                 f"SELECT {USER_COLUMNS} FROM users{page_clause}"
                 " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
                 [*page_params, page.limit, page.skip],
             ).fetchall()
-        return Page([row_user(r) for r in rows], total)
+            return Page([row_user(r) for r in rows], total)
+
+        # a count and a page can take milliseconds: a read thread, not the event loop
+        return await self._db.read(work, snapshot=True)
 
     async def update(self, user: User) -> None:
         row = user_row(user)

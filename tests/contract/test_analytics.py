@@ -4,8 +4,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from bson import ObjectId
 
+from adapters.common.uow import UpdateOrder
 from domain.access import SYSTEM
 from domain.analytics import DailyRegistrations, RoleCount, TopCustomer
 from domain.errors import ValidationError
@@ -333,11 +333,9 @@ async def test_top_customers_follow_status_changes(container, leg, analytics):
     first = order(alice, ("2.00", 1), status=PENDING)
     await write_orders(container, leg, [first])
     assert await analytics.top_customers(10) == [top(alice, 1, "2.00")]
-    if leg == "mongo-fake":  # no transactions: the order is rewritten as stored data
-        store = await provide(container.storage.store)
-        await store.db["orders"].update_one(
-            {"_id": ObjectId(first.id)}, {"$set": {"status": CANCELLED.value}}
-        )
+    if leg == "mongo-fake":  # no transactions: the same write, applied on its own
+        uow = (await provide(container.storage.uow))()
+        await uow.apply_each([UpdateOrder(first.moved_to(CANCELLED, T0), PENDING)])
     else:
         async with (await provide(container.storage.uow))() as uow:
             uow.orders.update(first.moved_to(CANCELLED, T0), expected_status=PENDING)
@@ -356,3 +354,31 @@ async def test_limit_bounds_are_accepted(container, leg, services, limit):
     alice = await add_user(container, 1)
     await write_orders(container, leg, [order(alice, ("1.00", 1))])
     assert await services.top_customers.execute(SYSTEM, limit) == [top(alice, 1, "1.00")]
+
+
+async def test_a_cancelled_order_is_taken_out_of_its_customers_total(container, leg, analytics):
+    """Placing adds an order to its customer's running total; cancelling it subtracts it."""
+    alice = await add_user(container, 1)
+    first, second = order(alice, ("2.00", 1), status=PENDING), order(alice, ("0.35", 3))
+    await write_orders(container, leg, [first, second])
+    assert await analytics.top_customers(10) == [top(alice, 2, "3.05")]
+    cancel = UpdateOrder(first.moved_to(CANCELLED, T0), PENDING)
+    if leg == "mongo-fake":  # no transactions: the same write, applied on its own
+        await (await provide(container.storage.uow))().apply_each([cancel])
+    else:
+        async with (await provide(container.storage.uow))() as uow:
+            uow.orders.update(cancel.order, expected_status=PENDING)
+            await uow.commit()
+    rows = await analytics.top_customers(10)
+    assert rows == [top(alice, 1, "1.05")]
+    assert str(rows[0].total_spent) == "1.05"
+
+
+async def test_deleted_users_are_left_out_of_the_running_totals_report(
+    container, leg, analytics, users
+):
+    alice, bob = await add_user(container, 1), await add_user(container, 2)
+    await write_orders(container, leg, [order(alice, ("5.00", 1)), order(alice, ("1.00", 1))])
+    await write_orders(container, leg, [order(bob, ("1.00", 1))])
+    assert await users.delete(alice.id)
+    assert await analytics.top_customers(1) == [top(bob, 1, "1.00")]

@@ -1,5 +1,5 @@
 """SQLite: the reports and the purge use their indexes (EXPLAIN QUERY PLAN), the purge is one
-DELETE statement, and top customers cut the ranking before joining users."""
+DELETE statement, and the per-customer running totals always agree with the orders."""
 
 import random
 from datetime import UTC, datetime, timedelta
@@ -31,7 +31,7 @@ PLANS = {
     "top_customers": (
         TOP_CUSTOMERS,
         (20,),
-        "SCAN orders USING COVERING INDEX orders_customer_spending",
+        "SEARCH c USING COVERING INDEX customer_totals_rank (order_count>?)",
     ),
     "purge": (
         PURGE_INACTIVE,
@@ -105,16 +105,9 @@ async def test_query_plans_use_the_indexes_without_temp_btrees_for_grouping(db, 
         # ORDER BY total needs the sorter, but only over one row per role
         assert plan.count("USE TEMP B-TREE FOR ORDER BY") <= 1, plan
     if report == "top_customers":
-        # the ranking's sorter is bounded by the LIMIT; users are looked up for its rows only,
-        # by primary key, after it (the LEFT JOIN runs on the subquery's output)
-        assert plan == [
-            "CO-ROUTINE t",
-            expected,
-            "USE TEMP B-TREE FOR ORDER BY",
-            "SCAN t",
-            "SEARCH u USING INDEX sqlite_autoindex_users_1 (id=?) LEFT-JOIN",
-            "USE TEMP B-TREE FOR ORDER BY",
-        ], plan
+        # the running totals are walked in rank order (no sorter at all); users are looked
+        # up by primary key for the rows walked only
+        assert plan == [expected, "SEARCH u USING INDEX sqlite_autoindex_users_1 (id=?)"], plan
 
 
 async def test_the_purge_is_one_delete_statement(db):
@@ -139,17 +132,33 @@ async def test_the_purge_is_one_delete_statement(db):
     ]
 
 
-async def test_top_customers_joins_users_to_the_cut_ranking_only(db):
-    """The statement runs once with LIMIT limit*2 when nobody ranked was purged."""
+GROUPED = (
+    "SELECT user_id, count(*), sum(total_cents) FROM orders WHERE status <> 'cancelled'"
+    " GROUP BY user_id ORDER BY user_id"
+)
+TOTALS = (
+    "SELECT user_id, order_count, spent_high * 1000000000 + spent_low FROM customer_totals"
+    " WHERE order_count > 0 ORDER BY user_id"
+)
+
+
+async def test_running_totals_follow_inserts_status_changes_and_deletes(db):
+    """The triggers of migration 8 keep customer_totals equal to a GROUP BY over the orders."""
     await _seed_and_analyze(db, 300)
-    statements: list[str] = []
-    db.reader.set_trace_callback(statements.append)
-    try:
-        rows = await SqliteAnalyticsReader(db).top_customers(5)
-    finally:
-        db.reader.set_trace_callback(None)
+    assert db.reader.execute(TOTALS).fetchall() == db.reader.execute(GROUPED).fetchall()
+
+    def churn(conn) -> None:
+        conn.execute(
+            "UPDATE orders SET status = 'cancelled' WHERE rowid % 3 = 0 AND status <> 'cancelled'"
+        )
+        conn.execute("UPDATE orders SET status = 'paid' WHERE rowid % 7 = 0")  # some come back
+        conn.execute("UPDATE orders SET total_cents = total_cents + 1 WHERE rowid % 5 = 0")
+        conn.execute("DELETE FROM orders WHERE rowid % 11 = 0")
+
+    await db.write(churn)
+    assert db.reader.execute(TOTALS).fetchall() == db.reader.execute(GROUPED).fetchall()
+    rows = await SqliteAnalyticsReader(db).top_customers(5)
     assert len(rows) == 5
-    assert statements == [TOP_CUSTOMERS.replace("LIMIT ?", "LIMIT 10")]
     (expected,) = db.reader.execute(
         "SELECT count(*) FROM orders WHERE user_id = ? AND status <> 'cancelled'",
         (rows[0].user_id,),
@@ -181,3 +190,62 @@ async def test_top_customers_sums_past_int64_cents_exactly(tmp_path):
         assert (row.order_count, row.total_spent) == (3, price * 3)
     finally:
         await container.shutdown_resources()
+
+
+async def test_migration_8_back_fills_the_totals_of_existing_orders(tmp_path):
+    """Orders written before migration 8 are counted by it (the back-fill)."""
+    import sqlite3
+
+    from adapters.sqlite import migrations
+    from adapters.sqlite.db import SqliteDatabase
+
+    path = str(tmp_path / "old.db")
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.create_function("storefront_fold", 1, lambda v: v, deterministic=True)
+    saved = migrations.MIGRATIONS
+    migrations.MIGRATIONS = [m for m in saved if m[0] < 8]
+    try:
+        migrations.migrate(conn)
+    finally:
+        migrations.MIGRATIONS = saved
+    rows = [
+        (new_id(), "a" * 24, "paid", 150, "[]", "2025-01-01T00:00:00.000+00:00", "x"),
+        (new_id(), "a" * 24, "cancelled", 999, "[]", "2025-01-01T00:00:00.000+00:00", "x"),
+        (new_id(), "a" * 24, "pending", 50, "[]", "2025-01-01T00:00:00.000+00:00", "x"),
+        (new_id(), "b" * 24, "cancelled", 70, "[]", "2025-01-01T00:00:00.000+00:00", "x"),
+    ]
+    conn.executemany(f"INSERT INTO orders VALUES ({', '.join('?' * 7)})", rows)
+    conn.close()
+    db = SqliteDatabase(path)
+    await db.open()
+    try:
+        assert db.reader.execute("SELECT * FROM customer_totals").fetchall() == [
+            ("a" * 24, 2, 0, 200)
+        ]
+    finally:
+        await db.close()
+
+
+async def test_running_totals_carry_and_borrow_exactly_past_int64(db):
+    """spent_high/spent_low stay normalised (0 <= low < 10^9) through adds and subtractions
+    whose low parts carry and borrow, and hold sums past 2^63 cents exactly."""
+    big = 4_999_999_999_999_999_999  # cents; two of them pass 2^63 - 1
+    rows = [
+        (f"{n:024x}", "c" * 24, "paid", cents, "[]", "2025-01-01T00:00:00.000+00:00", "x")
+        for n, cents in enumerate([big, big, 999_999_999, 1, 999_999_998])
+    ]
+
+    def write(conn) -> None:
+        conn.executemany(
+            "INSERT INTO orders (id, user_id, status, total_cents, lines, created_at,"
+            " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        conn.execute("UPDATE orders SET status = 'cancelled' WHERE id = ?", (f"{3:024x}",))
+
+    await db.write(write)
+    (high, low) = db.reader.execute(
+        "SELECT spent_high, spent_low FROM customer_totals WHERE user_id = ?", ("c" * 24,)
+    ).fetchone()
+    assert 0 <= low < 10**9
+    assert high * 10**9 + low == 2 * big + 999_999_999 + 999_999_998
