@@ -66,10 +66,12 @@ class StorefrontRoute(APIRoute):
             for field in _query_fields(self.dependant)
             if not field_annotation_is_sequence(field.field_info.annotation)
         )
-        # JSON bodies only: a form route (OAuth2's token endpoint) keeps FastAPI's form parsing
-        takes_body = self.body_field is not None and not isinstance(
+        # a form route (OAuth2's token endpoint) keeps FastAPI's form parsing; its values are
+        # checked for NUL and lone surrogates like any JSON text
+        takes_form = self.body_field is not None and isinstance(
             self.body_field.field_info, params.Form
         )
+        takes_body = self.body_field is not None and not takes_form
 
         async def route_handler(request: Request) -> Response:
             if request.scope["query_string"]:
@@ -77,6 +79,8 @@ class StorefrontRoute(APIRoute):
             if takes_body and request.method in _BODY_METHODS:
                 request = ExactJsonRequest(request.scope, request.receive)
                 await _read_json_body(request)
+            elif takes_form and request.method in _BODY_METHODS:
+                await _check_form(request)
             return await handler(request)
 
         return route_handler
@@ -94,6 +98,19 @@ def _check_query(request: Request, scalar: frozenset[str]) -> None:
             seen.add(name)
         if forbidden_text(value) or forbidden_text(name):
             problems.append(text_problem(("query", name)))
+    if problems:
+        raise RequestValidationError(problems)
+
+
+async def _check_form(request: Request) -> None:
+    """422 for a form field holding NUL or a lone surrogate (the form is parsed once: Starlette
+    keeps it for FastAPI)."""
+    form = await request.form()
+    problems = [
+        text_problem(("body", name))
+        for name, value in form.multi_items()
+        if forbidden_text(name) or (isinstance(value, str) and forbidden_text(value))
+    ]
     if problems:
         raise RequestValidationError(problems)
 

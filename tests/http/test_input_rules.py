@@ -228,6 +228,12 @@ async def test_text_with_nul_or_a_lone_surrogate_is_422(client):
         }
         for name, (method, url, body) in bodies.items():
             cases[f"{kind}: {name}"] = (method, url, raw(body))
+    # the OAuth2 token form (a form, not JSON) and the refresh token
+    for name in ("username", "password"):
+        form = {"username": "admin", "password": "x" * 10, name: "ad\x00min"}
+        cases[f"NUL: token form {name}"] = ("POST", "/api/auth/token", {"data": form})
+    for kind, bad in FORBIDDEN_TEXT.items():
+        cases[f"{kind}: refresh_token"] = ("POST", "/api/auth/refresh", raw({"refresh_token": bad}))
     # filters: only NUL can arrive in a query (bytes that are not UTF-8 become U+FFFD)
     for name, url in {
         "search q": "/api/products/search?q=mug%00",

@@ -7,11 +7,18 @@ an HTTPException(413) raised from `receive`, which FastAPI lets through its body
 the answer is the app's usual `{"detail", "code": "content_too_large"}`.
 """
 
-from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from entrypoints.http.json import ExactJSONResponse
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    """A request header's raw value (names are lower-case in ASGI), without building Headers."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return value
+    return None
 
 
 def _too_large(limit: int) -> str:
@@ -31,7 +38,7 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         limit = self.per_path.get(scope["path"], self.default)
-        declared = Headers(scope=scope).get("content-length")
+        declared = _header(scope, b"content-length")
         if declared is not None:
             try:
                 too_large = int(declared) > limit

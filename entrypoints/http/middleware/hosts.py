@@ -4,7 +4,6 @@ Starlette's TrustedHostMiddleware matching (exact names, `*.example.com` for sub
 for any), answered in the app's error shape: 400 `{"detail", "code": "invalid_host"}`.
 """
 
-from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from entrypoints.http.json import ExactJSONResponse
@@ -31,7 +30,7 @@ class AllowedHosts:
         if self.any or scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        host = Headers(scope=scope).get("host", "")
+        host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), "")
         if self.allows(host):
             await self.app(scope, receive, send)
             return
