@@ -75,6 +75,7 @@ from application.products import (
     UpdateProduct,
 )
 from application.users import DeleteUser, GetUser, ListUsers, RegisterUser, UpdateUser
+from entrypoints.metrics import instrument_storage
 from entrypoints.settings import Backend, Settings
 
 
@@ -261,8 +262,12 @@ def build_storage(settings: Settings) -> containers.DeclarativeContainer:
 def build_container(
     settings: Settings, storage: containers.DeclarativeContainer | None = None
 ) -> Container:
-    """The container for `settings`; tests may pass a storage container with overrides."""
-    return Container(settings=settings, storage=storage or build_storage(settings))
+    """The container for `settings`; tests may pass a storage container with overrides.
+
+    The store's ports are timed for the metrics (entrypoints/metrics.py: instrument_storage).
+    """
+    storage = instrument_storage(storage or build_storage(settings), settings.storage_backend.value)
+    return Container(settings=settings, storage=storage)
 
 
 async def provide(provider: providers.Provider):

@@ -17,6 +17,9 @@ from entrypoints.settings import Settings
 
 LEGS = ["memory", "sqlite", "mongo-fake", "mongo", "postgres"]
 FAST_HASH = {"password_hash_time_cost": 1, "password_hash_memory_kib": 1024}
+# Rate limits have tests of their own (tests/http/test_rate_limits.py); elsewhere they are off
+# so that a test may send as many requests as it needs.
+NO_RATE_LIMITS = {"rate_limit_enabled": False}
 
 
 MONGO_SKIP = "real MongoDB leg skipped"
@@ -162,6 +165,7 @@ def make_settings(leg: str, tmp_path, **overrides) -> Settings:
         if leg == "mongo-fake"
         else os.environ.get("MONGODB_DRIVER", "pymongo"),
         **FAST_HASH,
+        **NO_RATE_LIMITS,
         **overrides,
     }
     return Settings(_env_file=None, **values)

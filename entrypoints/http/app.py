@@ -1,6 +1,5 @@
 """create_app(): the FastAPI application, its lifespan and its routers."""
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,13 +10,13 @@ from entrypoints.container import Container, build_container, start, stop
 from entrypoints.http import admin, analytics, errors, health, orders, users
 from entrypoints.http import inventory as inventory_routes
 from entrypoints.http import products as product_routes
+from entrypoints.http.middleware import install as install_middleware
 from entrypoints.settings import Settings
 
 
 def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
     settings = settings or Settings()
     container = container or build_container(settings)
-    logging.getLogger().setLevel(settings.log_level.upper())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -39,6 +38,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     )
     app.state.container = container
     errors.install(app)
+    install_middleware(app, settings, container)  # request id, logs, metrics, rate limits
     app.include_router(health.router)
     app.include_router(users.router)
     app.include_router(product_routes.router)
