@@ -21,6 +21,7 @@ from typing import Any, TextIO
 
 import orjson
 import structlog
+import structlog.tracebacks
 from structlog.typing import EventDict, Processor
 
 SENSITIVE_KEY = re.compile(
@@ -47,6 +48,13 @@ def redact_secrets(_: Any, __: str, event_dict: EventDict) -> EventDict:
     return event_dict
 
 
+def _drop_duplicates(_: Any, __: str, event_dict: EventDict) -> EventDict:
+    """uvicorn passes a coloured copy of its message as an `extra`; the line has it already."""
+    event_dict.pop("color_message", None)
+    event_dict.pop("message", None)  # the formatted copy of `event` some handlers leave
+    return event_dict
+
+
 def _orjson_dumps(value: Any, **_: Any) -> str:
     return orjson.dumps(value, default=str).decode()
 
@@ -56,14 +64,17 @@ def _shared_processors() -> list[Processor]:
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
-        redact_secrets,
     ]
 
 
 def _renderer(fmt: str, stream: TextIO) -> Processor:
     if fmt == "json":
         return structlog.processors.JSONRenderer(serializer=_orjson_dumps)
-    return structlog.dev.ConsoleRenderer(colors=stream.isatty())
+    # plain tracebacks: rich's (the default when rich is installed) print local variables,
+    # and a request's locals hold its headers (Authorization) and body
+    return structlog.dev.ConsoleRenderer(
+        colors=stream.isatty(), exception_formatter=structlog.dev.plain_traceback
+    )
 
 
 def configure_logging(level: str = "INFO", fmt: str = "console", stream: TextIO | None = None):
@@ -74,10 +85,20 @@ def configure_logging(level: str = "INFO", fmt: str = "console", stream: TextIO 
     stream = stream or sys.stdout
     numeric = logging.getLevelNamesMapping()[level.upper()]
     shared = _shared_processors()
-    exceptions: list[Processor] = [structlog.processors.dict_tracebacks] if fmt == "json" else []
+    # tracebacks as data, without local variables (they hold a request's headers and body)
+    exceptions: list[Processor] = (
+        [
+            structlog.processors.ExceptionRenderer(
+                structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+            )
+        ]
+        if fmt == "json"
+        else []
+    )
     structlog.configure(
         processors=[
             *shared,
+            redact_secrets,
             structlog.processors.StackInfoRenderer(),
             *exceptions,
             _renderer(fmt, stream),
@@ -88,7 +109,13 @@ def configure_logging(level: str = "INFO", fmt: str = "console", stream: TextIO 
     )
 
     formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder()],
+        foreign_pre_chain=[
+            *shared,
+            structlog.stdlib.add_logger_name,
+            structlog.stdlib.ExtraAdder(),
+            _drop_duplicates,
+            redact_secrets,
+        ],
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             *exceptions,

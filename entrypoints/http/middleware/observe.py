@@ -62,7 +62,7 @@ class ObserveMiddleware:
         self.app = app
         self.before_scrape = before_scrape
         self.allowed = parse_networks(metrics_allowed)
-        self.log = structlog.get_logger("storefront.access").bind()
+        self.log = structlog.get_logger().bind(logger="storefront.access")
         self.on_lifespan = on_lifespan
         self._children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
         self._in_flight = metrics.HTTP_IN_FLIGHT

@@ -42,7 +42,7 @@ STORAGE_RETRY_SECONDS = 2.0
 REDIS_TIMEOUT_SECONDS = 0.25
 LOGIN_BODY_PEEK_BYTES = 8192
 
-log = structlog.get_logger("storefront.ratelimit")
+log = structlog.get_logger().bind(logger="storefront.ratelimit")
 
 
 @dataclass(frozen=True, slots=True)
