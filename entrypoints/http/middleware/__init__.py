@@ -35,7 +35,6 @@ from entrypoints.http.middleware.ratelimit import (
     RateLimiter,
     RateLimitMiddleware,
     make_storage,
-    route_matcher,
 )
 from entrypoints.logs import configure_logging
 from entrypoints.settings import Settings
@@ -133,7 +132,7 @@ def install(
         stack: ASGIApp = build_inner()
         if settings.rate_limit_enabled:
             limiter = build_limiter(settings)
-            stack = RateLimitMiddleware(stack, limiter, identify, route_matcher(app.routes))
+            stack = RateLimitMiddleware(stack, limiter, identify)
         observe = ObserveMiddleware(
             stack,
             metrics_allowed=settings.metrics_allowed_cidrs,

@@ -23,7 +23,6 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import parse_qs
 
 import structlog
@@ -42,7 +41,17 @@ STORAGE_RETRY_SECONDS = 2.0
 REDIS_TIMEOUT_SECONDS = 0.25
 LOGIN_BODY_PEEK_BYTES = 8192
 
-log = structlog.get_logger().bind(logger="storefront.ratelimit")
+LOGGER = "storefront.ratelimit"
+
+
+@dataclass(frozen=True, slots=True)
+class _Label:
+    """Stands in for a matched route in the metrics (`route` label) of a request we refused."""
+
+    path: str
+
+
+REJECTED = _Label("<rate_limited>")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +100,7 @@ class RateLimiter:
         self.login_account = Policy.per_minute("login-account", login_per_minute)
         self.signup = Policy.per_minute("signup", signup_per_minute)
         self._skip_until = 0.0
+        self.log = structlog.get_logger().bind(logger=LOGGER)
 
     async def hit(self, policy: Policy, key: str) -> bool:
         """Count one request under `key`; False when over the limit. Fails open."""
@@ -101,7 +111,7 @@ class RateLimiter:
         except Exception as exc:
             metrics.RATE_LIMIT_STORAGE_ERRORS.inc()
             self._skip_until = time.monotonic() + STORAGE_RETRY_SECONDS
-            log.warning(
+            self.log.warning(
                 "rate_limit_storage_unavailable",
                 error=f"{type(exc).__name__}: {exc}",
                 fail_open_seconds=STORAGE_RETRY_SECONDS,
@@ -127,7 +137,7 @@ class RateLimiter:
             try:
                 await close()
             except Exception as exc:  # closing a connection to a dead server
-                log.warning("rate_limit_storage_close_failed", error=str(exc))
+                self.log.warning("rate_limit_storage_close_failed", error=str(exc))
 
 
 async def _peek_form(receive: Receive, field: str) -> tuple[str | None, Receive]:
@@ -165,12 +175,10 @@ class RateLimitMiddleware:
         app: ASGIApp,
         limiter: RateLimiter,
         identify: Callable[[Scope], str | None] | None = None,
-        route_of: Callable[[Scope], str] | None = None,
     ) -> None:
         self.app = app
         self.limiter = limiter
         self.identify = identify
-        self.route_of = route_of
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in EXEMPT_PATHS:
@@ -214,8 +222,7 @@ class RateLimitMiddleware:
         metrics.RATE_LIMITED.labels(policy.name).inc()
         if policy.name.startswith("login"):
             metrics.record_login_failure("rate_limited")
-        if self.route_of is not None:
-            scope["route"] = _Template(self.route_of(scope))
+        scope["route"] = REJECTED  # the router never ran: one label for every 429 of ours
         body = (
             b'{"detail":"Too many requests: the limit is %d per %d seconds; retry in %d s",'
             b'"code":"rate_limited"}' % (limit, window, retry_after)
@@ -234,28 +241,4 @@ class RateLimitMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": body})
-        log.info("rate_limited", policy=policy.name, retry_after=retry_after)
-
-
-@dataclass(frozen=True, slots=True)
-class _Template:
-    """Stands in for the matched route on a 429, so metrics label it by its template."""
-
-    path: str
-
-
-def route_matcher(routes: list[Any]) -> Callable[[Scope], str]:
-    """A function finding the template of the route `scope` would reach (429s only)."""
-    from starlette.routing import Match
-
-    def route_of(scope: Scope) -> str:
-        partial = None
-        for route in routes:
-            match, _ = route.matches(scope)
-            if match is Match.FULL:
-                return route.path
-            if match is Match.PARTIAL and partial is None:
-                partial = route.path
-        return partial or "<unmatched>"
-
-    return route_of
+        self.limiter.log.info("rate_limited", policy=policy.name, retry_after=retry_after)
