@@ -6,8 +6,8 @@ id is learnt later, by the auth dependency: it calls `bind_user(request.scope, u
 puts it on the remaining log lines of the request and on its access line.
 """
 
+import random
 import re
-import uuid
 from typing import Any
 
 import structlog
@@ -21,15 +21,20 @@ CLIENT_KEY = "storefront.client"
 _REQUEST_ID = re.compile(rb"[A-Za-z0-9._:@/+=-]{1,128}")
 # W3C Trace Context: version-traceid-parentid-flags, lower-case hex, ids not all zeros.
 _TRACEPARENT = re.compile(rb"([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})")
+_random_bits = random.Random().getrandbits  # seeded from os.urandom, per process
 _ZERO_TRACE = "0" * 32
 _ZERO_SPAN = "0" * 16
 
 
 def request_id_from(header: bytes | None) -> str:
-    """The client's X-Request-ID when well formed, else a new random one (32 hex digits)."""
+    """The client's X-Request-ID when well formed, else a new random one (32 hex digits).
+
+    A request id correlates lines; it is no secret, so it comes from the fast PRNG (about
+    0.2 µs, against 3-4 µs for a uuid4, which asks the kernel for randomness every time).
+    """
     if header is not None and _REQUEST_ID.fullmatch(header):
         return header.decode("ascii")
-    return uuid.uuid4().hex
+    return f"{_random_bits(128):032x}"
 
 
 def trace_from(header: bytes | None) -> tuple[str, str] | None:
