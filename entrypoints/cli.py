@@ -8,6 +8,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import structlog
 import typer
 import uvicorn
 from rich.console import Console
@@ -44,6 +45,12 @@ def serve(
 
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
+    if workers > 1 and settings.rate_limit_enabled and not settings.redis_url:
+        structlog.get_logger().warning(
+            "rate limits are counted per worker without REDIS_URL",
+            workers=workers,
+            effective_per_minute=settings.rate_limit_per_minute * workers,
+        )
     with metrics_directory(workers if not reload else 1):
         uvicorn.run(
             "entrypoints.http.app:create_app",
