@@ -29,7 +29,7 @@ typecheck: $(INSTALLED)  ## mypy --strict on the core (domain, application)
 test: lint typecheck  ## the whole suite: lint, types, layer contracts, every storage leg that can run here
 	$(BIN)/pytest
 
-test-mongo: $(INSTALLED)  ## the real-MongoDB leg alone: MONGODB_URL, else testcontainers, else skipped
+test-mongo: $(INSTALLED)  ## the real-wire MongoDB legs alone: MONGODB_URL, else testcontainers, else SecantusDB in-process
 	$(BIN)/pytest -m mongo
 
 format: $(INSTALLED)

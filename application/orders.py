@@ -1,7 +1,7 @@
 """Order use cases: placement in one atomic unit, idempotent retries, the status machine."""
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from application.ports import (
@@ -12,6 +12,7 @@ from application.ports import (
     UnitOfWorkFactory,
     UserRepository,
 )
+from application.versions import stale_as_precondition
 from domain.errors import DuplicateError, NotFoundError, ValidationError
 from domain.ids import is_valid_id, new_id
 from domain.orders import (
@@ -26,6 +27,7 @@ from domain.orders import (
     merge_lines,
 )
 from domain.pagination import Page, PageRequest
+from domain.versions import require_version
 
 IDEMPOTENCY_TTL = timedelta(hours=IDEMPOTENCY_TTL_HOURS)
 
@@ -159,13 +161,17 @@ class ChangeOrderStatus:
     def __init__(self, orders: OrderRepository, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._orders, self._uow, self._clock = orders, uow, clock
 
-    async def execute(self, order_id: str, status: OrderStatus) -> Order:
+    async def execute(
+        self, order_id: str, status: OrderStatus, if_match: frozenset[int] | None = None
+    ) -> Order:
+        """`if_match`: the versions the client accepts (HTTP If-Match); None for any."""
         order = await GetOrder(self._orders).execute(order_id)
+        require_version(order.version, if_match, f"Order {order_id}")
         moved = order.moved_to(OrderStatus(status), self._clock.now())
         async with self._uow() as uow:
             uow.orders.update(moved, expected_status=order.status)
             if order.holds_stock and not moved.holds_stock:
                 for line in order.lines:
                     uow.stock.release(line.product_id, line.quantity)
-            await uow.commit()
-        return moved
+            await stale_as_precondition(uow.commit(), if_match)
+        return replace(moved, version=order.version + 1)

@@ -20,13 +20,18 @@ class UserRepository(Protocol):
         """The user, or None when missing (also for an id that is not 24 hex digits)."""
 
     async def list(self, where: UserFilter, page: PageRequest) -> Page[User]:
-        """Matching users newest first (created_at, then id, descending) and their total."""
+        """Matching users newest first (created_at, then id, descending) and their total;
+        with `page.after`, only those after that position (keyset, served by an index)."""
 
     async def update(self, user: User) -> None:
-        """Replace the stored user; NotFoundError when it is gone."""
+        """Replace the stored user if it is still at `user.version` (the version it was read
+        at), moving it to version + 1, in one conditional write; ConcurrentChangeError when it
+        has moved on, NotFoundError when it is gone."""
 
-    async def delete(self, user_id: str) -> bool:
-        """True when a user was deleted, False when there was none."""
+    async def delete(self, user_id: str, version: int | None = None) -> bool:
+        """True when a user was deleted, False when there was none; with `version`, only a
+        user still at that version is deleted (one conditional write), else
+        ConcurrentChangeError."""
 
     async def delete_inactive_before(self, cutoff: datetime) -> int:
         """Maintenance purge: delete every user with is_active false and updated_at < cutoff
@@ -47,18 +52,24 @@ class ProductRepository(Protocol):
         """The products found among `product_ids`, by id, in one round trip; missing left out."""
 
     async def list(self, where: ProductFilter, page: PageRequest) -> Page[Product]:
-        """Matching products newest first (created_at, then id, descending) and their total."""
+        """Matching products newest first (created_at, then id, descending) and their total;
+        with `page.after`, only those after that position (keyset, served by an index)."""
 
     async def update(self, product: Product) -> None:
-        """Replace the stored product; NotFoundError when it is gone."""
+        """Replace the stored product if it is still at `product.version` (the version it was read
+        at), moving it to version + 1, in one conditional write; ConcurrentChangeError when it
+        has moved on, NotFoundError when it is gone."""
 
-    async def delete(self, product_id: str) -> bool:
-        """True when a product (and its stock) was deleted, False when there was none."""
+    async def delete(self, product_id: str, version: int | None = None) -> bool:
+        """True when a product (and its stock) was deleted, False when there was none; with
+        `version`, only a product still at that version is deleted, else
+        ConcurrentChangeError."""
 
     async def upsert_many(self, products: Sequence[Product]) -> BulkUpsertResult:
         """Upsert by sku in one round trip, skus unique within the call: a new sku is inserted
         as given; a known one keeps its id and created_at, takes the other fields, and moves
-        updated_at only when something changed (then it counts as modified)."""
+        updated_at and its version only when something changed (then it counts as
+        modified)."""
 
 
 class InventoryRepository(Protocol):
@@ -82,6 +93,10 @@ class ProductSearch(Protocol):
         """Products matching any word of `text`, best first (score desc, then id asc); a text
         with no words is an empty list, and no input is ever read as query syntax."""
 
+    def unavailable_reason(self) -> str | None:
+        """None when search works here; else why not (e.g. the store refused the text index
+        search needs), and `search` then raises SearchUnsupportedError."""
+
 
 class OrderRepository(Protocol):
     """Placed orders, the read side; every write goes through a UnitOfWork."""
@@ -90,7 +105,8 @@ class OrderRepository(Protocol):
         """The order, or None when missing (also for an id that is not 24 hex digits)."""
 
     async def list(self, where: OrderFilter, page: PageRequest) -> Page[Order]:
-        """Matching orders newest first (created_at, then id, descending) and their total."""
+        """Matching orders newest first (created_at, then id, descending) and their total;
+        with `page.after`, only those after that position (keyset, served by an index)."""
 
 
 class IdempotencyRepository(Protocol):
@@ -118,7 +134,8 @@ class OrderWriter(Protocol):
         """Insert the order; DuplicateError at commit at the latest when its id is taken."""
 
     def update(self, order: Order, expected_status: OrderStatus) -> None:
-        """Replace the order if it is still in `expected_status`, else ConcurrentChangeError
+        """Replace the order if it is still in `expected_status` and at `order.version` (the
+        version it was read at), moving it to version + 1, else ConcurrentChangeError
         (NotFoundError when it is gone) at commit at the latest."""
 
 

@@ -1,16 +1,18 @@
 """Product use cases: CRUD, search and bulk upsert."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from application.ports import Clock, ProductRepository, ProductSearch
-from domain.errors import NotFoundError, ValidationError
+from application.versions import stale_as_precondition
+from domain.errors import NotFoundError, SearchUnsupportedError, ValidationError
 from domain.ids import is_valid_id, new_id
 from domain.pagination import Page, PageRequest
 from domain.products import BulkUpsertResult, Product, ProductFilter, SearchHit, search_terms
+from domain.versions import require_version
 
 BULK_MAX = 10_000
 _UPDATABLE = frozenset({"sku", "name", "description", "price", "category", "tags", "is_active"})
@@ -30,10 +32,12 @@ class CreateProductCommand:
 
 @dataclass(frozen=True, slots=True)
 class UpdateProductCommand:
-    """Only the keys present in `changes` change; None clears description or category."""
+    """Only the keys present in `changes` change; None clears description or category.
+    `if_match`: the versions the client accepts (HTTP If-Match), None for no precondition."""
 
     product_id: str
     changes: dict[str, Any] = field(default_factory=dict)
+    if_match: frozenset[int] | None = None
 
 
 class BulkTooLargeError(ValidationError):
@@ -114,13 +118,15 @@ class UpdateProduct:
         if cleared:
             raise ValidationError(f"{', '.join(cleared)} cannot be null")
         product = await GetProduct(self._products).execute(cmd.product_id)
+        require_version(product.version, cmd.if_match, f"Product {product.id}")
         changes = dict(cmd.changes)
         if "tags" in changes:
             changes["tags"] = tuple(changes["tags"])
         updated = product.changed(changes, self._clock.now())
-        if updated is not product:
-            await self._products.update(updated)
-        return updated
+        if updated is product:
+            return product
+        await stale_as_precondition(self._products.update(updated), cmd.if_match)
+        return replace(updated, version=product.version + 1)
 
 
 class DeleteProduct:
@@ -129,8 +135,16 @@ class DeleteProduct:
     def __init__(self, products: ProductRepository) -> None:
         self._products = products
 
-    async def execute(self, product_id: str) -> None:
-        if not (is_valid_id(product_id) and await self._products.delete(product_id)):
+    async def execute(self, product_id: str, if_match: frozenset[int] | None = None) -> None:
+        """`if_match`: the versions the client accepts (HTTP If-Match); None for any."""
+        version = None
+        if if_match is not None:
+            product = await GetProduct(self._products).execute(product_id)
+            require_version(product.version, if_match, f"Product {product_id}")
+            version = product.version
+        elif not is_valid_id(product_id):
+            raise _not_found(product_id)
+        if not await stale_as_precondition(self._products.delete(product_id, version), if_match):
             raise _not_found(product_id)
 
 
@@ -141,6 +155,9 @@ class SearchProducts:
         self._search = search
 
     async def execute(self, text: str, page: PageRequest) -> list[SearchHit]:
+        """Raises SearchUnsupportedError (saying why) on a store that cannot search."""
+        if reason := self._search.unavailable_reason():
+            raise SearchUnsupportedError(reason)
         if not search_terms(text):
             return []
         return await self._search.search(text, page)

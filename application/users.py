@@ -1,13 +1,15 @@
 """User use cases."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from application.ports import Clock, PasswordHasher, UserRepository
+from application.versions import stale_as_precondition
 from domain.errors import NotFoundError, ValidationError
 from domain.ids import is_valid_id, new_id
 from domain.pagination import Page, PageRequest
 from domain.users import Address, Role, User, UserFilter, check_password, normalize_email
+from domain.versions import require_version
 
 _UPDATABLE = frozenset(
     {"email", "username", "full_name", "role", "is_active", "tags", "address", "password"}
@@ -29,10 +31,12 @@ class RegisterUserCommand:
 
 @dataclass(frozen=True, slots=True)
 class UpdateUserCommand:
-    """Only the keys present in `changes` change; None clears an optional field."""
+    """Only the keys present in `changes` change; None clears an optional field.
+    `if_match`: the versions the client accepts (HTTP If-Match), None for no precondition."""
 
     user_id: str
     changes: dict[str, Any] = field(default_factory=dict)
+    if_match: frozenset[int] | None = None
 
 
 def _not_found(user_id: str) -> NotFoundError:
@@ -102,6 +106,7 @@ class UpdateUser:
         if cleared:
             raise ValidationError(f"{', '.join(cleared)} cannot be null")
         user = await GetUser(self._users).execute(cmd.user_id)
+        require_version(user.version, cmd.if_match, f"User {user.id}")
         changes = dict(cmd.changes)
         password = changes.pop("password", None)
         if "email" in changes:
@@ -115,9 +120,10 @@ class UpdateUser:
             if not await self._hasher.verify(password, user.password_hash):
                 changes["password_hash"] = await self._hasher.hash(password)
         updated = user.changed(changes, self._clock.now())
-        if updated is not user:
-            await self._users.update(updated)
-        return updated
+        if updated is user:
+            return user
+        await stale_as_precondition(self._users.update(updated), cmd.if_match)
+        return replace(updated, version=user.version + 1)
 
 
 class DeleteUser:
@@ -126,6 +132,14 @@ class DeleteUser:
     def __init__(self, users: UserRepository) -> None:
         self._users = users
 
-    async def execute(self, user_id: str) -> None:
-        if not (is_valid_id(user_id) and await self._users.delete(user_id)):
+    async def execute(self, user_id: str, if_match: frozenset[int] | None = None) -> None:
+        """`if_match`: the versions the client accepts (HTTP If-Match); None for any."""
+        version = None
+        if if_match is not None:
+            user = await GetUser(self._users).execute(user_id)
+            require_version(user.version, if_match, f"User {user_id}")
+            version = user.version
+        elif not is_valid_id(user_id):
+            raise _not_found(user_id)
+        if not await stale_as_precondition(self._users.delete(user_id, version), if_match):
             raise _not_found(user_id)

@@ -49,3 +49,28 @@ class StoreTimeoutError(DomainError):
 
     def __init__(self, detail: str = "Database operation timed out") -> None:
         super().__init__(detail)
+
+
+class UnsupportedError(DomainError):
+    """The store in use cannot do this at all (a missing capability, not an outage)."""
+
+    code = "unsupported"
+
+
+class SearchUnsupportedError(UnsupportedError):
+    """Product search cannot run on this store; `detail` says why (what the store answered)."""
+
+    code = "search_unsupported"
+
+
+class ConcurrentChangeError(ConflictError):
+    """Someone else changed the resource between our read and our write; nothing was changed."""
+
+    code = "concurrent_change"
+
+
+class PreconditionFailedError(DomainError):
+    """The client's precondition (HTTP If-Match, RFC 9110 §13.1.1) does not hold: the resource
+    is no longer at a version the client named; nothing was changed."""
+
+    code = "precondition_failed"

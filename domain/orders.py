@@ -35,12 +35,6 @@ class IllegalStatusChangeError(ConflictError):
     code = "illegal_status_change"
 
 
-class ConcurrentChangeError(ConflictError):
-    """Someone else changed the order between our read and our write; nothing was changed."""
-
-    code = "concurrent_change"
-
-
 class IdempotencyKeyReusedError(ValidationError):
     code = "idempotency_key_reused"
 
@@ -74,6 +68,7 @@ class Order:
     status: OrderStatus
     created_at: datetime
     updated_at: datetime
+    version: int = 1  # see domain.versions
 
     def __post_init__(self) -> None:
         if not 1 <= len(self.lines) <= MAX_LINES:

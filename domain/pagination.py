@@ -1,6 +1,7 @@
-"""A page of results with the total count of matching items."""
+"""Page requests (offset or keyset) and a page of results with the total matching count."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Generic, TypeVar
 
 from domain.errors import ValidationError
@@ -9,10 +10,30 @@ T = TypeVar("T")
 MAX_LIMIT = 1000
 
 
+@dataclass(frozen=True, slots=True, order=True)
+class Position:
+    """A place in a list ordered by (created_at, id) descending: the last item already seen.
+
+    Keyset pagination (`PageRequest.after`) returns only items strictly after it, that is with
+    (created_at, id) < (position.created_at, position.id); so items inserted or deleted
+    meanwhile never shift the rest of the list, unlike an offset.
+    """
+
+    created_at: datetime
+    id: str
+
+    def precedes(self, created_at: datetime, item_id: str) -> bool:
+        """Whether an item at (created_at, item_id) comes after this position in the list."""
+        return (created_at, item_id) < (self.created_at, self.id)
+
+
 @dataclass(frozen=True, slots=True)
 class PageRequest:
+    """`limit` items after skipping `skip` of them, counted from `after` when it is set."""
+
     skip: int = 0
     limit: int = 100
+    after: Position | None = None
 
     def __post_init__(self) -> None:
         if self.skip < 0:

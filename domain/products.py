@@ -35,6 +35,7 @@ class Product:
     category: str | None = None
     tags: tuple[str, ...] = ()
     is_active: bool = True
+    version: int = 1  # see domain.versions
 
     def __post_init__(self) -> None:
         check_sku(self.sku)

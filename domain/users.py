@@ -42,6 +42,7 @@ class User:
     is_active: bool = True
     tags: tuple[str, ...] = ()
     address: Address | None = None
+    version: int = 1  # see domain.versions
 
     def __post_init__(self) -> None:
         check_email(self.email)

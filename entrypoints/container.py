@@ -223,7 +223,7 @@ class Container(containers.DeclarativeContainer):
         list_users=providers.Singleton(ListUsers, storage.users),
         update_user=providers.Singleton(UpdateUser, storage.users, hasher, clock),
         delete_user=providers.Singleton(DeleteUser, storage.users),
-        check_health=providers.Singleton(CheckHealth, storage.ping, clock),
+        check_health=providers.Singleton(CheckHealth, storage.ping, clock, storage.product_search),
         create_product=providers.Singleton(CreateProduct, storage.products, clock),
         get_product=providers.Singleton(GetProduct, storage.products),
         list_products=providers.Singleton(ListProducts, storage.products),

@@ -3,7 +3,7 @@
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -45,6 +45,10 @@ class Settings(BaseSettings):
 
     password_hash_time_cost: int = Field(3, ge=1)
     password_hash_memory_kib: int = Field(65536, ge=8)
+
+    # keyset pagination: the HMAC key of list cursors; unset, a random one per process start
+    # (cursors then stop working at a restart and differ between workers: set it in production)
+    cursor_secret: SecretStr | None = Field(None, min_length=32)
 
     # --- operations (issue 13): logs, metrics, rate limits ------------------------------------
     log_format: Literal["console", "json"] = Field(

@@ -2,8 +2,7 @@
 
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from typing import NoReturn
+from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
 
 import asyncpg
@@ -12,36 +11,43 @@ import pytest_asyncio
 from dependency_injector import containers, providers
 from mongomock_motor import AsyncMongoMockClient
 
+from domain.errors import SearchUnsupportedError
 from entrypoints.container import Container, build_container, build_storage, provide
 from entrypoints.settings import Settings
+from tests.mongo_server import (  # noqa: F401 (fixtures and a hook, registered from here)
+    MONGO_SKIP,
+    REAL_MONGO_DRIVERS,
+    _mongo_unavailable,
+    count_real_wire_outcome,
+    fresh_database_name,
+    mongo_admin,
+    mongo_capabilities,
+    mongo_database,
+    mongo_server_choice,
+    mongo_url,
+    probed_without_text_search,
+    pytest_terminal_summary,
+)
 
-LEGS = ["memory", "sqlite", "mongo-fake", "mongo", "postgres"]
+# the real-wire MongoDB legs, one per driver: same server, same tests
+REAL_MONGO_LEGS = REAL_MONGO_DRIVERS
+LEGS = ["memory", "sqlite", "mongo-fake", *REAL_MONGO_LEGS, "postgres"]
 FAST_HASH = {"password_hash_time_cost": 1, "password_hash_memory_kib": 1024}
 # Rate limits have tests of their own (tests/http/test_rate_limits.py); elsewhere they are off
 # so that a test may send as many requests as it needs.
 NO_RATE_LIMITS = {"rate_limit_enabled": False}
 
 
-MONGO_SKIP = "real MongoDB leg skipped"
-
-
-def _mongo_unavailable(reason: str) -> NoReturn:
-    """Skip the real-Mongo leg, or fail it where it must run (MONGODB_REQUIRED=1, as in CI)."""
-    if os.environ.get("MONGODB_REQUIRED", "").lower() in {"1", "true", "yes"}:
-        pytest.fail(f"MONGODB_REQUIRED is set but {reason}", pytrace=False)
-    pytest.skip(f"{MONGO_SKIP}: {reason}")
+def is_real_mongo(leg: str) -> bool:
+    """True on the legs that talk to a MongoDB server over a socket (not mongo-fake)."""
+    return leg in REAL_MONGO_LEGS
 
 
 def pytest_report_header(config) -> list[str]:
-    where = (
-        "MONGODB_URL"
-        if os.environ.get("MONGODB_URL")
-        else "testcontainers, if a Docker engine answers"
-    )
-    driver = os.environ.get("MONGODB_DRIVER", "pymongo")
     return [
         f"storage legs: {', '.join(LEGS)} (mongo-fake = mongomock-motor, a fake; "
-        f"mongo via {where}, driver {driver})",
+        f"{' and '.join(REAL_MONGO_LEGS)} = a real server over the wire, one leg per driver, "
+        f"on {mongo_server_choice()})",
         postgres_header(),
     ]
 
@@ -117,53 +123,48 @@ def postgres_overrides(request) -> dict:
     }
 
 
+def mongo_leg_of(item) -> str | None:
+    """The real-Mongo leg an item runs on, or None."""
+    callspec = getattr(item, "callspec", None)
+    leg = callspec.params.get("leg") if callspec is not None else None
+    return leg if isinstance(leg, str) and is_real_mongo(leg) else None
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items) -> None:
     """Mark every test that runs on a real MongoDB `mongo`, so `pytest -m mongo` selects them."""
     for item in items:
-        callspec = getattr(item, "callspec", None)
-        on_mongo_leg = callspec is not None and callspec.params.get("leg") == "mongo"
-        if on_mongo_leg or "mongo_url" in item.fixturenames:
+        if mongo_leg_of(item) or "mongo_url" in item.fixturenames:
             item.add_marker(pytest.mark.mongo)
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
-    """Report every real-Mongo skip at one place, so `-ra` prints its reason once, with a count."""
+    """Report every real-Mongo skip at one place, so `-ra` prints its reason once, with a count;
+    a test that hit SearchUnsupportedError on a server the probe found without text indexes is
+    a skip with the probe's reason (any new search test gets this without Mongo-specific code);
+    and count the real-wire outcomes per driver for the summary."""
     report = yield
+    if call.excinfo is not None and call.excinfo.errisinstance(SearchUnsupportedError):
+        reason = probed_without_text_search(item)
+        if reason is not None:
+            report.outcome = "skipped"
+            report.longrepr = (str(item.path), item.location[1], f"Skipped: {reason}")
     longrepr = report.longrepr
     if report.skipped and isinstance(longrepr, tuple) and MONGO_SKIP in str(longrepr[2]):
         code = _mongo_unavailable.__code__
         report.longrepr = (code.co_filename, code.co_firstlineno, longrepr[2])
+    count_real_wire_outcome(item, report)
     return report
 
 
-@pytest.fixture(scope="session")
-def mongo_url() -> Iterator[str]:
-    """MONGODB_URL, else a disposable replica set through testcontainers, else a skip saying why.
-
-    Session-scoped: the container starts once, and an unavailable server is decided once.
-    """
-    if url := os.environ.get("MONGODB_URL"):
-        yield url
-        return
-    from tests.mongo_container import docker_problem, replica_set
-
-    if problem := docker_problem():
-        _mongo_unavailable(f"MONGODB_URL is not set and {problem}")
-    with replica_set() as url:
-        yield url
-
-
 def make_settings(leg: str, tmp_path, **overrides) -> Settings:
-    backend = {"mongo-fake": "mongo"}.get(leg, leg)
+    backend = "mongo" if leg == "mongo-fake" or is_real_mongo(leg) else leg
     values = {
         "storage_backend": backend,
         "sqlite_path": str(tmp_path / "store.db"),
-        "mongodb_database": f"storefront_test_{uuid.uuid4().hex[:12]}",
-        "mongodb_driver": "motor"
-        if leg == "mongo-fake"
-        else os.environ.get("MONGODB_DRIVER", "pymongo"),
+        "mongodb_database": fresh_database_name(),
+        "mongodb_driver": REAL_MONGO_LEGS.get(leg, "motor"),  # mongo-fake is Motor-shaped
         **FAST_HASH,
         **NO_RATE_LIMITS,
         **overrides,
@@ -183,20 +184,28 @@ def make_storage(leg: str, settings: Settings) -> containers.DeclarativeContaine
     return storage
 
 
+def prepare_leg(request, leg: str) -> str:
+    """Bring up what a leg needs (the session's servers); skip or fail when it cannot run."""
+    if is_real_mongo(leg):
+        request.getfixturevalue("mongo_url")
+    if leg == "postgres":
+        request.getfixturevalue("postgres_url")
+    return leg
+
+
 @pytest.fixture(params=LEGS)
 def leg(request) -> str:
-    if request.param == "mongo":
-        request.getfixturevalue("mongo_url")
-    if request.param == "postgres":
-        request.getfixturevalue("postgres_url")
-    return request.param
+    return prepare_leg(request, request.param)
 
 
 @pytest.fixture
 def settings(leg, tmp_path, request) -> Settings:
+    """Settings for one test on its leg; on a real-Mongo leg, a database of its own that is
+    dropped when the test ends, whatever happened (set-up failures included)."""
     overrides = {}
-    if leg == "mongo":
+    if is_real_mongo(leg):
         overrides["mongodb_url"] = request.getfixturevalue("mongo_url")
+        overrides["mongodb_database"] = request.getfixturevalue("mongo_database")
     if leg == "postgres":
         overrides |= postgres_overrides(request)
     return make_settings(leg, tmp_path, **overrides)
@@ -204,15 +213,12 @@ def settings(leg, tmp_path, request) -> Settings:
 
 @pytest.fixture
 async def container(leg, settings) -> AsyncIterator[Container]:
-    """An application container on one leg, resources up; real-Mongo databases are dropped."""
+    """An application container on one leg, resources up (its database is `settings`')."""
     container = build_container(settings, make_storage(leg, settings))
-    await container.init_resources()
     try:
+        await container.init_resources()
         yield container
     finally:
-        if leg == "mongo":
-            store = await container.storage.store()
-            await store.client.drop_database(settings.mongodb_database)
         await container.shutdown_resources()
 
 

@@ -2,6 +2,7 @@
 
 import heapq
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from adapters.common.uow import (
@@ -14,12 +15,17 @@ from adapters.common.uow import (
     Write,
 )
 from adapters.memory.state import MemoryState
-from domain.errors import DuplicateError, NotFoundError
+from domain.errors import ConcurrentChangeError, DuplicateError, NotFoundError
 from domain.inventory import InsufficientStockError
-from domain.orders import ConcurrentChangeError, IdempotencyRecord, Order, OrderFilter
+from domain.orders import IdempotencyRecord, Order, OrderFilter
 from domain.pagination import Page, PageRequest
 
 Undo = Callable[[], None]
+
+
+def _key(order: Order) -> tuple[datetime, str]:
+    """The list order, newest first: (created_at, id) descending."""
+    return (order.created_at, order.id)
 
 
 class InMemoryOrderRepository:
@@ -36,9 +42,9 @@ class InMemoryOrderRepository:
             if (where.user_id is None or o.user_id == where.user_id)
             and (where.status is None or o.status == where.status)
         ]
-        newest = heapq.nlargest(
-            page.skip + page.limit, matching, key=lambda o: (o.created_at, o.id)
-        )
+        after = page.after
+        rest = matching if after is None else [o for o in matching if after.precedes(*_key(o))]
+        newest = heapq.nlargest(page.skip + page.limit, rest, key=_key)
         return Page(newest[page.skip :], len(matching))
 
 
@@ -91,9 +97,9 @@ class InMemoryUnitOfWork(RecordingUnitOfWork):
                 old = state.orders.get(order.id)
                 if old is None:
                     raise NotFoundError(f"Order {order.id} not found")
-                if old.status != expected_status:
+                if old.status != expected_status or old.version != order.version:
                     raise ConcurrentChangeError(f"Order {order.id} was changed meanwhile")
-                state.orders[order.id] = order
+                state.orders[order.id] = replace(order, version=order.version + 1)
                 return lambda: state.orders.__setitem__(order.id, old)
             case AddIdempotency(record, expired_before):
                 old = state.idempotency.get(record.key)

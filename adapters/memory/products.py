@@ -1,11 +1,14 @@
 """Products and stock in dicts: the reference implementation of the catalog ports."""
 
+import heapq
 import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
 
 from adapters.memory.state import MemoryState
-from domain.errors import DuplicateError, NotFoundError
+from domain.errors import ConcurrentChangeError, DuplicateError, NotFoundError
 from domain.inventory import InsufficientStockError
 from domain.pagination import Page, PageRequest
 from domain.products import (
@@ -18,6 +21,11 @@ from domain.products import (
 )
 
 _WORD = re.compile(r"\w+")
+
+
+def _key(product: Product) -> tuple[datetime, str]:
+    """The list order, newest first: (created_at, id) descending."""
+    return (product.created_at, product.id)
 
 
 def _matches(p: Product, where: ProductFilter) -> bool:
@@ -57,19 +65,26 @@ class InMemoryProductRepository:
 
     async def list(self, where: ProductFilter, page: PageRequest) -> Page[Product]:
         matching = [p for p in self._products.values() if _matches(p, where)]
-        matching.sort(key=lambda p: (p.created_at, p.id), reverse=True)
-        return Page(matching[page.skip : page.skip + page.limit], len(matching))
+        after = page.after
+        rest = matching if after is None else [p for p in matching if after.precedes(*_key(p))]
+        newest = heapq.nlargest(page.skip + page.limit, rest, key=_key)
+        return Page(newest[page.skip :], len(matching))
 
     async def update(self, product: Product) -> None:
         old = self._products.get(product.id)
         if old is None:
             raise NotFoundError(f"Product {product.id} not found")
-        self._store(product, old)
+        if old.version != product.version:
+            raise ConcurrentChangeError(f"Product {product.id} was changed meanwhile")
+        self._store(replace(product, version=product.version + 1), old)
 
-    async def delete(self, product_id: str) -> bool:
-        product = self._products.pop(product_id, None)
+    async def delete(self, product_id: str, version: int | None = None) -> bool:
+        product = self._products.get(product_id)
         if product is None:
             return False
+        if version is not None and product.version != version:
+            raise ConcurrentChangeError(f"Product {product_id} was changed meanwhile")
+        del self._products[product_id]
         del self._skus[product.sku]
         self._inventory.pop(product_id, None)
         return True
@@ -98,6 +113,7 @@ class InMemoryProductRepository:
                     category=product.category,
                     tags=product.tags,
                     is_active=product.is_active,
+                    version=old.version + 1,
                 ),
                 old,
             )
@@ -136,6 +152,9 @@ class InMemoryProductSearch:
 
     def __init__(self, state: MemoryState) -> None:
         self._products = state.products
+
+    def unavailable_reason(self) -> str | None:
+        return None  # search always works on this store
 
     async def search(self, text: str, page: PageRequest) -> list[SearchHit]:
         terms = set(search_terms(text))

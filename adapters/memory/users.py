@@ -2,17 +2,19 @@
 
 import heapq
 from collections.abc import Collection
+from dataclasses import replace
 from datetime import datetime
 
 from adapters.memory.state import MemoryState
-from domain.errors import DuplicateError, NotFoundError
+from domain.errors import ConcurrentChangeError, DuplicateError, NotFoundError
 from domain.pagination import Page, PageRequest
 from domain.users import User, UserFilter
 
 _UNIQUE = ("email", "username")
 
 
-def _newest_first(user: User) -> tuple:
+def _key(user: User) -> tuple[datetime, str]:
+    """The list order, newest first: (created_at, id) descending."""
     return (user.created_at, user.id)
 
 
@@ -50,19 +52,26 @@ class InMemoryUserRepository:
                 if (where.is_active is None or u.is_active == where.is_active)
                 and (where.role is None or u.role == where.role)
             ]
-        newest = heapq.nlargest(page.skip + page.limit, matching, key=_newest_first)
+        after = page.after
+        rest = matching if after is None else [u for u in matching if after.precedes(*_key(u))]
+        newest = heapq.nlargest(page.skip + page.limit, rest, key=_key)
         return Page(newest[page.skip :], len(matching))
 
     async def update(self, user: User) -> None:
         old = self._users.get(user.id)
         if old is None:
             raise NotFoundError(f"User {user.id} not found")
-        self._store(user, old)
+        if old.version != user.version:
+            raise ConcurrentChangeError(f"User {user.id} was changed meanwhile")
+        self._store(replace(user, version=user.version + 1), old)
 
-    async def delete(self, user_id: str) -> bool:
-        user = self._users.pop(user_id, None)
+    async def delete(self, user_id: str, version: int | None = None) -> bool:
+        user = self._users.get(user_id)
         if user is None:
             return False
+        if version is not None and user.version != version:
+            raise ConcurrentChangeError(f"User {user_id} was changed meanwhile")
+        del self._users[user_id]
         for name, index in self._index.items():
             del index[getattr(user, name)]
         return True

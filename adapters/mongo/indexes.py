@@ -3,6 +3,9 @@
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, TEXT, IndexModel
+from pymongo.errors import OperationFailure
+
+from adapters.mongo.errors import translate
 
 TEXT_INDEX = "products_text"
 
@@ -74,6 +77,37 @@ INDEXES["idempotency_keys"] = [
 ]
 
 
-async def ensure_indexes(db: Any) -> None:
+# what a server answers when an index of that name or keys exists with another definition: a
+# conflict for the operator to resolve, never taken as "text indexes are not supported"
+_CONFLICT_CODES = frozenset({85, 86})  # IndexOptionsConflict, IndexKeySpecsConflict
+
+
+def is_text_index(model: IndexModel) -> bool:
+    return TEXT in dict(model.document["key"]).values()
+
+
+async def ensure_indexes(db: Any) -> str | None:
+    """Create every index (a no-op for those that exist). Text indexes go in a createIndexes of
+    their own, so a server that refuses them still gets every other index (createIndexes is
+    all-or-nothing per call). Returns None, or why search cannot work: what the server answered
+    when it refused a text index. Timeouts, conflicts and connection errors are raised."""
+    refused = None
     for collection, models in INDEXES.items():
-        await db[collection].create_indexes(models)
+        plain = [m for m in models if not is_text_index(m)]
+        text = [m for m in models if is_text_index(m)]
+        if plain:
+            await db[collection].create_indexes(plain)
+        if not text:
+            continue
+        try:
+            await db[collection].create_indexes(text)
+        except OperationFailure as exc:
+            if exc.code in _CONFLICT_CODES or translate(exc) is not None:
+                raise
+            said = (exc.details or {}).get("errmsg") or str(exc)
+            name = (exc.details or {}).get("codeName") or f"code {exc.code}"
+            refused = (
+                "Product search is unavailable: the MongoDB server refused the text index "
+                f"on {collection} that search needs ({name}: {said})"
+            )
+    return refused

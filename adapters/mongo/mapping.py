@@ -10,6 +10,7 @@ from bson.errors import InvalidId
 
 from domain.money import money
 from domain.orders import Order, OrderLine
+from domain.pagination import PageRequest
 from domain.products import Product
 from domain.users import Address, Role, User
 
@@ -43,6 +44,7 @@ def user_document(user: User) -> dict[str, Any]:
         "password_hash": user.password_hash,
         "created_at": user.created_at,
         "updated_at": user.updated_at,
+        "version": user.version,
     }
 
 
@@ -60,6 +62,7 @@ def document_user(doc: dict[str, Any]) -> User:
         is_active=doc["is_active"],
         tags=tuple(doc.get("tags") or ()),
         address=Address(**address) if address else None,
+        version=doc.get("version", 1),
     )
 
 
@@ -94,6 +97,7 @@ def product_document(product: Product) -> dict[str, Any]:
         **product_content(product),
         "created_at": product.created_at,
         "updated_at": product.updated_at,
+        "version": product.version,
     }
 
 
@@ -109,14 +113,15 @@ def document_product(doc: dict[str, Any]) -> Product:
         category=doc.get("category"),
         tags=tuple(doc.get("tags") or ()),
         is_active=doc.get("is_active", True),
+        version=doc.get("version", 1),
     )
 
 
 def upsert_pipeline(product: Product) -> list[dict[str, Any]]:
     """An update pipeline for UpdateOne({"sku": ...}, upsert=True): sets the content, keeps
-    created_at, and moves updated_at only when some content differs, so an unchanged product
-    does not count as modified. Every value is a $literal: no input is read as an operator
-    or a field path."""
+    created_at, and moves updated_at and the version only when some content differs, so an
+    unchanged product does not count as modified. Every value is a $literal: no input is read
+    as an operator or a field path."""
     content = {name: {"$literal": value} for name, value in product_content(product).items()}
     unchanged = {"$and": [{"$eq": [f"${name}", value]} for name, value in content.items()]}
     return [
@@ -126,6 +131,14 @@ def upsert_pipeline(product: Product) -> list[dict[str, Any]]:
                 "created_at": {"$ifNull": ["$created_at", {"$literal": product.created_at}]},
                 "updated_at": {
                     "$cond": [unchanged, "$updated_at", {"$literal": product.updated_at}]
+                },
+                # a new document starts at 1; a changed one moves on (a missing version is 1)
+                "version": {
+                    "$cond": [
+                        {"$gt": ["$created_at", None]},
+                        {"$add": [{"$ifNull": ["$version", 1]}, {"$cond": [unchanged, 0, 1]}]},
+                        1,
+                    ]
                 },
             }
         }
@@ -150,6 +163,7 @@ def order_document(order: Order) -> dict[str, Any]:
         ],
         "created_at": order.created_at,
         "updated_at": order.updated_at,
+        "version": order.version,
     }
 
 
@@ -164,4 +178,26 @@ def document_order(doc: dict[str, Any]) -> Order:
         status=doc["status"],
         created_at=aware(doc["created_at"]),
         updated_at=aware(doc["updated_at"]),
+        version=doc.get("version", 1),
     )
+
+
+def at_version(version: int) -> dict[str, Any]:
+    """The filter of a conditional write: a document still at `version` (documents written
+    before versions existed have none and count as version 1)."""
+    return {"version": {"$in": [1, None]}} if version == 1 else {"version": version}
+
+
+def after(query: dict[str, Any], page: PageRequest) -> dict[str, Any]:
+    """`query` narrowed to the documents after `page.after` in the order (created_at, _id)
+    descending: a bounded range of the (created_at desc, _id desc) indexes."""
+    if page.after is None:
+        return query
+    at, oid = page.after.created_at, object_id(page.after.id)
+    return {
+        **query,
+        "$and": [
+            {"created_at": {"$lte": at}},
+            {"$or": [{"created_at": {"$lt": at}}, {"created_at": at, "_id": {"$lt": oid}}]},
+        ],
+    }

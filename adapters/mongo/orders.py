@@ -21,11 +21,18 @@ from adapters.common.uow import (
 )
 from adapters.mongo.driver import start_session
 from adapters.mongo.errors import translated
-from adapters.mongo.mapping import aware, document_order, object_id, order_document
+from adapters.mongo.mapping import (
+    after,
+    at_version,
+    aware,
+    document_order,
+    object_id,
+    order_document,
+)
 from adapters.mongo.store import MongoStore
-from domain.errors import DuplicateError, NotFoundError
+from domain.errors import ConcurrentChangeError, DuplicateError, NotFoundError
 from domain.inventory import InsufficientStockError
-from domain.orders import ConcurrentChangeError, IdempotencyRecord, Order, OrderFilter
+from domain.orders import IdempotencyRecord, Order, OrderFilter
 from domain.pagination import Page, PageRequest
 
 _NEWEST_FIRST = [("created_at", -1), ("_id", -1)]
@@ -50,7 +57,8 @@ class MongoOrderRepository:
             query["user_id"] = object_id(where.user_id)
         if where.status is not None:
             query["status"] = where.status.value
-        cursor = self._orders.find(query).sort(_NEWEST_FIRST).skip(page.skip).limit(page.limit)
+        found = self._orders.find(after(query, page))
+        cursor = found.sort(_NEWEST_FIRST).skip(page.skip).limit(page.limit)
         docs, total = await asyncio.gather(
             cursor.to_list(None), self._orders.count_documents(query)
         )
@@ -116,8 +124,14 @@ class MongoUnitOfWork(RecordingUnitOfWork):
             case UpdateOrder(order, expected_status):
                 oid = ObjectId(order.id)
                 result = await self._orders.update_one(
-                    {"_id": oid, "status": expected_status.value},
-                    {"$set": {"status": order.status.value, "updated_at": order.updated_at}},
+                    {"_id": oid, "status": expected_status.value, **at_version(order.version)},
+                    {
+                        "$set": {
+                            "status": order.status.value,
+                            "updated_at": order.updated_at,
+                            "version": order.version + 1,
+                        }
+                    },
                     session=session,
                 )
                 if result.matched_count == 0:

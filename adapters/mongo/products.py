@@ -9,6 +9,8 @@ from pymongo.errors import DuplicateKeyError
 
 from adapters.mongo.errors import translated
 from adapters.mongo.mapping import (
+    after,
+    at_version,
     document_product,
     object_id,
     product_document,
@@ -16,7 +18,7 @@ from adapters.mongo.mapping import (
     upsert_pipeline,
 )
 from adapters.mongo.store import MongoStore
-from domain.errors import NotFoundError
+from domain.errors import ConcurrentChangeError, NotFoundError, SearchUnsupportedError
 from domain.inventory import InsufficientStockError
 from domain.pagination import Page, PageRequest
 from domain.products import BulkUpsertResult, Product, ProductFilter, SearchHit, search_terms
@@ -70,7 +72,8 @@ class MongoProductRepository:
     @translated
     async def list(self, where: ProductFilter, page: PageRequest) -> Page[Product]:
         query = _query(where)
-        cursor = self._products.find(query).sort(_NEWEST_FIRST).skip(page.skip).limit(page.limit)
+        found = self._products.find(after(query, page))
+        cursor = found.sort(_NEWEST_FIRST).skip(page.skip).limit(page.limit)
         docs, total = await asyncio.gather(
             cursor.to_list(None), self._products.count_documents(query)
         )
@@ -78,17 +81,25 @@ class MongoProductRepository:
 
     @translated
     async def update(self, product: Product) -> None:
-        doc = product_document(product)
-        result = await self._products.replace_one({"_id": doc["_id"]}, doc)
+        doc = product_document(product) | {"version": product.version + 1}
+        result = await self._products.replace_one(
+            {"_id": doc["_id"], **at_version(product.version)}, doc
+        )
         if result.matched_count == 0:
+            if await self._products.find_one({"_id": doc["_id"]}, {"_id": 1}):
+                raise ConcurrentChangeError(f"Product {product.id} was changed meanwhile")
             raise NotFoundError(f"Product {product.id} not found")
 
     @translated
-    async def delete(self, product_id: str) -> bool:
+    async def delete(self, product_id: str, version: int | None = None) -> bool:
         oid = object_id(product_id)
         if oid is None:
             return False
-        result = await self._products.delete_one({"_id": oid})
+        condition = at_version(version) if version is not None else {}
+        result = await self._products.delete_one({"_id": oid, **condition})
+        gone = result.deleted_count == 0
+        if gone and version is not None and await self._products.find_one({"_id": oid}, {"_id": 1}):
+            raise ConcurrentChangeError(f"Product {product_id} was changed meanwhile")
         if result.deleted_count == 0:
             return False
         await self._inventory.delete_one({"product_id": oid})
@@ -153,10 +164,16 @@ class MongoProductSearch:
     """`$text` over the weighted text index, sorted by textScore (then _id for ties)."""
 
     def __init__(self, store: MongoStore) -> None:
+        self._store = store
         self._products = store.db["products"]
+
+    def unavailable_reason(self) -> str | None:
+        return self._store.search_unavailable
 
     @translated
     async def search(self, text: str, page: PageRequest) -> list[SearchHit]:
+        if self._store.search_unavailable:
+            raise SearchUnsupportedError(self._store.search_unavailable)
         terms = search_terms(text)
         if not terms:
             return []

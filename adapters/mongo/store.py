@@ -22,10 +22,16 @@ class MongoStore:
     db: Any
     driver: str
     _index_task: asyncio.Task | None = field(default=None, repr=False)
+    # None, or why search cannot work: the server refused the text index (decided when the
+    # indexes are created; search then answers SearchUnsupportedError with this reason)
+    search_unavailable: str | None = None
 
     @translated
     async def ensure_indexes(self) -> None:
-        await ensure_indexes(self.db)
+        refused = await ensure_indexes(self.db)
+        if refused and refused != self.search_unavailable:
+            log.warning("%s; every other route works", refused)  # once per store and reason
+        self.search_unavailable = refused
 
     async def start(self) -> None:
         """Create the indexes now, or keep trying in the background while the server is down."""
@@ -92,4 +98,7 @@ class MongoSchema:
 
     async def ensure(self) -> str:
         await self._store.ensure_indexes()
-        return f"mongo {self._store.db.name}: indexes ensured on {', '.join(INDEXES)}"
+        done = f"mongo {self._store.db.name}: indexes ensured on {', '.join(INDEXES)}"
+        if self._store.search_unavailable:
+            return f"{done}, except the text index: {self._store.search_unavailable}"
+        return done

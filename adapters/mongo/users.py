@@ -5,9 +5,9 @@ from datetime import datetime
 from typing import Any
 
 from adapters.mongo.errors import translated
-from adapters.mongo.mapping import document_user, object_id, user_document
+from adapters.mongo.mapping import after, at_version, document_user, object_id, user_document
 from adapters.mongo.store import MongoStore
-from domain.errors import NotFoundError
+from domain.errors import ConcurrentChangeError, NotFoundError
 from domain.pagination import Page, PageRequest
 from domain.users import User, UserFilter
 
@@ -43,23 +43,30 @@ class MongoUserRepository:
     @translated
     async def list(self, where: UserFilter, page: PageRequest) -> Page[User]:
         query = _query(where)
-        cursor = self._users.find(query).sort(_NEWEST_FIRST).skip(page.skip).limit(page.limit)
+        found = self._users.find(after(query, page))
+        cursor = found.sort(_NEWEST_FIRST).skip(page.skip).limit(page.limit)
         docs, total = await asyncio.gather(cursor.to_list(None), self._users.count_documents(query))
         return Page([document_user(d) for d in docs], total)
 
     @translated
     async def update(self, user: User) -> None:
-        doc = user_document(user)
-        result = await self._users.replace_one({"_id": doc["_id"]}, doc)
+        doc = user_document(user) | {"version": user.version + 1}
+        result = await self._users.replace_one({"_id": doc["_id"], **at_version(user.version)}, doc)
         if result.matched_count == 0:
+            if await self._users.find_one({"_id": doc["_id"]}, {"_id": 1}):
+                raise ConcurrentChangeError(f"User {user.id} was changed meanwhile")
             raise NotFoundError(f"User {user.id} not found")
 
     @translated
-    async def delete(self, user_id: str) -> bool:
+    async def delete(self, user_id: str, version: int | None = None) -> bool:
         oid = object_id(user_id)
         if oid is None:
             return False
-        result = await self._users.delete_one({"_id": oid})
+        condition = at_version(version) if version is not None else {}
+        result = await self._users.delete_one({"_id": oid, **condition})
+        gone = result.deleted_count == 0
+        if gone and version is not None and await self._users.find_one({"_id": oid}, {"_id": 1}):
+            raise ConcurrentChangeError(f"User {user_id} was changed meanwhile")
         return result.deleted_count > 0
 
     @translated

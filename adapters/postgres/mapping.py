@@ -8,12 +8,13 @@ import asyncpg
 import orjson
 
 from domain.orders import IdempotencyRecord, Order, OrderLine, OrderStatus
+from domain.pagination import PageRequest
 from domain.products import Product
 from domain.users import Address, Role, User
 
 USER_COLUMNS = (
     "id, email, username, full_name, role, is_active, tags, address, password_hash,"
-    " created_at, updated_at"
+    " created_at, updated_at, version"
 )
 
 
@@ -42,6 +43,7 @@ def user_row(user: User) -> tuple[Any, ...]:
         user.password_hash,
         user.created_at,
         user.updated_at,
+        user.version,
     )
 
 
@@ -59,11 +61,12 @@ def row_user(row: Mapping[str, Any]) -> User:
         is_active=row["is_active"],
         tags=tuple(row["tags"]),
         address=Address(**address) if address is not None else None,
+        version=row["version"],
     )
 
 
 PRODUCT_COLUMNS = (
-    "id, sku, name, description, price, category, tags, is_active, created_at, updated_at"
+    "id, sku, name, description, price, category, tags, is_active, created_at, updated_at, version"
 )
 
 
@@ -80,6 +83,7 @@ def product_row(product: Product) -> tuple[Any, ...]:
         product.is_active,
         product.created_at,
         product.updated_at,
+        product.version,
     )
 
 
@@ -95,6 +99,7 @@ def row_product(row: Mapping[str, Any]) -> Product:
         category=row["category"],
         tags=tuple(row["tags"]),
         is_active=row["is_active"],
+        version=row["version"],
     )
 
 
@@ -104,7 +109,7 @@ def product_columns(products: Sequence[Product]) -> tuple[list[Any], ...]:
     tags are text[] per product, and asyncpg would read a list of lists as one 2-D array, so
     each product's tags travel as a JSON text that the statement turns back into text[].
     """
-    columns: tuple[list[Any], ...] = tuple([] for _ in range(10))
+    columns: tuple[list[Any], ...] = tuple([] for _ in PRODUCT_COLUMNS.split(","))
     for p in products:
         row = product_row(p)
         for n, value in enumerate(row):
@@ -113,13 +118,15 @@ def product_columns(products: Sequence[Product]) -> tuple[list[Any], ...]:
     return columns
 
 
-ORDER_COLUMNS = "id, user_id, status, total, created_at, updated_at"
+ORDER_COLUMNS = "id, user_id, status, total, created_at, updated_at, version"
 # the lines of an order as one array of (product_id, name, price, quantity) records
 ORDER_LINES = (
     "ARRAY(SELECT (l.product_id, l.name, l.price, l.quantity) FROM order_lines l"
     " WHERE l.order_id = o.id ORDER BY l.line_no) AS lines"
 )
-ORDER_SELECT = "o.id, o.user_id, o.status, o.total, o.created_at, o.updated_at, " + ORDER_LINES
+ORDER_SELECT = (
+    "o.id, o.user_id, o.status, o.total, o.created_at, o.updated_at, o.version, " + ORDER_LINES
+)
 
 
 def order_row(order: Order) -> tuple[Any, ...]:
@@ -132,6 +139,7 @@ def order_row(order: Order) -> tuple[Any, ...]:
         order.total,
         order.created_at,
         order.updated_at,
+        order.version,
         [li.product_id for li in lines],
         [li.name for li in lines],
         [li.price for li in lines],
@@ -150,8 +158,23 @@ def row_order(row: Mapping[str, Any]) -> Order:
         status=OrderStatus(row["status"]),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        version=row["version"],
     )
 
 
 def row_idempotency(row: Mapping[str, Any]) -> IdempotencyRecord:
     return IdempotencyRecord(row["key"], row["request_hash"], row["order_id"], row["created_at"])
+
+
+def keyset(
+    clause: str, params: list[object], page: PageRequest, prefix: str = ""
+) -> tuple[str, list[object]]:
+    """`clause` (a WHERE clause or "") narrowed to the items after `page.after` in the order
+    (created_at DESC, id DESC): one row comparison, a range of the (created_at DESC, id DESC)
+    indexes, so a page costs the same wherever it starts. `prefix` is the table alias."""
+    if page.after is None:
+        return clause, params
+    n = len(params)
+    condition = f"({prefix}created_at, {prefix}id) < (${n + 1}, ${n + 2})"
+    narrowed = f"{clause} AND {condition}" if clause else f" WHERE {condition}"
+    return narrowed, [*params, page.after.created_at, page.after.id]

@@ -132,6 +132,15 @@ MIGRATIONS: list[tuple[int, str]] = [
             WHERE status <> 'cancelled';
         """,
     ),
+    (
+        9,
+        """
+        -- optimistic concurrency (issue 15): every write checks and moves the row's version
+        ALTER TABLE users ADD COLUMN version integer NOT NULL DEFAULT 1;
+        ALTER TABLE products ADD COLUMN version integer NOT NULL DEFAULT 1;
+        ALTER TABLE orders ADD COLUMN version integer NOT NULL DEFAULT 1;
+        """,
+    ),
 ]
 
 _LOCK = "SELECT pg_advisory_xact_lock(hashtext('storefront.schema_migrations'), hashtext($1))"

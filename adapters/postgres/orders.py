@@ -22,14 +22,15 @@ from adapters.postgres.errors import StaleConnectionError, TransactionConflictEr
 from adapters.postgres.mapping import (
     ORDER_COLUMNS,
     ORDER_SELECT,
+    keyset,
     order_row,
     row_idempotency,
     row_order,
 )
-from domain.errors import DuplicateError, NotFoundError
+from domain.errors import ConcurrentChangeError, DuplicateError, NotFoundError
 from domain.ids import is_valid_id
 from domain.inventory import InsufficientStockError
-from domain.orders import ConcurrentChangeError, IdempotencyRecord, Order, OrderFilter
+from domain.orders import IdempotencyRecord, Order, OrderFilter
 from domain.pagination import Page, PageRequest
 
 log = logging.getLogger(__name__)
@@ -43,14 +44,17 @@ RETRY_PAUSE_S = 0.02
 _GET = f"SELECT {ORDER_SELECT} FROM orders o WHERE o.id = $1"
 # the order and its lines in one statement
 _INSERT = (
-    f"WITH o AS (INSERT INTO orders ({ORDER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)"
+    f"WITH o AS (INSERT INTO orders ({ORDER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
     " RETURNING id)"
     " INSERT INTO order_lines (order_id, line_no, product_id, name, price, quantity)"
     " SELECT o.id, l.n, l.product_id, l.name, l.price, l.quantity FROM o,"
-    " unnest($7::text[], $8::text[], $9::numeric[], $10::integer[]) WITH ORDINALITY"
+    " unnest($8::text[], $9::text[], $10::numeric[], $11::integer[]) WITH ORDINALITY"
     " AS l (product_id, name, price, quantity, n)"
 )
-_UPDATE = "UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4"
+_UPDATE = (
+    "UPDATE orders SET status = $1, updated_at = $2, version = version + 1"
+    " WHERE id = $3 AND status = $4 AND version = $5"
+)
 _EXISTS = "SELECT 1 FROM orders WHERE id = $1"
 # conditional decrement: the row count says whether there was enough
 _RESERVE = "UPDATE inventory SET quantity = quantity - $1 WHERE product_id = $2 AND quantity >= $1"
@@ -93,16 +97,17 @@ class PostgresOrderRepository:
 
     async def list(self, where: OrderFilter, page: PageRequest) -> Page[Order]:
         clause, params = _where(where)
-        n = len(params)
+        page_clause, page_params = keyset(clause, params, page, prefix="o.")
+        n = len(page_params)
 
         async def count_and_page(conn: asyncpg.Connection) -> tuple[int, list]:
             total = await conn.fetchval(f"SELECT count(*) FROM orders o{clause}", *params)
             if total <= page.skip:
                 return total, []
             rows = await conn.fetch(
-                f"SELECT {ORDER_SELECT} FROM orders o{clause}"
+                f"SELECT {ORDER_SELECT} FROM orders o{page_clause}"
                 f" ORDER BY o.created_at DESC, o.id DESC LIMIT ${n + 1} OFFSET ${n + 2}",
-                *params,
+                *page_params,
                 page.limit,
                 page.skip,
             )
@@ -151,7 +156,12 @@ async def _apply(conn: asyncpg.Connection, writes: Sequence[Write]) -> None:
                 await conn.execute(_INSERT, *order_row(order))
             case UpdateOrder(order, expected_status):
                 status = await conn.execute(
-                    _UPDATE, order.status.value, order.updated_at, order.id, expected_status.value
+                    _UPDATE,
+                    order.status.value,
+                    order.updated_at,
+                    order.id,
+                    expected_status.value,
+                    order.version,
                 )
                 if status == "UPDATE 0":
                     if await conn.fetchval(_EXISTS, order.id):

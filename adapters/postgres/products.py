@@ -9,11 +9,12 @@ from asyncpg import exceptions as pg
 from adapters.postgres.db import PostgresDatabase
 from adapters.postgres.mapping import (
     PRODUCT_COLUMNS,
+    keyset,
     product_columns,
     product_row,
     row_product,
 )
-from domain.errors import NotFoundError
+from domain.errors import ConcurrentChangeError, NotFoundError
 from domain.ids import is_valid_id
 from domain.inventory import InsufficientStockError
 from domain.pagination import Page, PageRequest
@@ -27,12 +28,15 @@ from domain.products import (
 )
 
 _INSERT = (
-    f"INSERT INTO products ({PRODUCT_COLUMNS}) VALUES ({', '.join(f'${n}' for n in range(1, 11))})"
+    f"INSERT INTO products ({PRODUCT_COLUMNS}) VALUES ({', '.join(f'${n}' for n in range(1, 12))})"
 )
+# conditional on the version the product was read at ($11), which it moves on
 _UPDATE = (
     "UPDATE products SET sku = $2, name = $3, description = $4, price = $5, category = $6,"
-    " tags = $7, is_active = $8, created_at = $9, updated_at = $10 WHERE id = $1"
+    " tags = $7, is_active = $8, created_at = $9, updated_at = $10, version = version + 1"
+    " WHERE id = $1 AND version = $11"
 )
+_EXISTS = "SELECT 1 FROM products WHERE id = $1"
 _GET = f"SELECT {PRODUCT_COLUMNS} FROM products WHERE id = $1"
 _GET_MANY = f"SELECT {PRODUCT_COLUMNS} FROM products WHERE id = ANY($1)"
 # Bulk upsert: the whole batch as ten column arrays, one statement, one round trip.
@@ -42,11 +46,12 @@ _CONTENT = ("name", "description", "price", "category", "tags", "is_active")
 _UPSERT = (
     f"INSERT INTO products ({PRODUCT_COLUMNS})"
     " SELECT id, sku, name, description, price, category,"
-    " ARRAY(SELECT jsonb_array_elements_text(tags::jsonb)), is_active, created_at, updated_at"
+    " ARRAY(SELECT jsonb_array_elements_text(tags::jsonb)), is_active, created_at, updated_at,"
+    " version"
     " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::numeric[], $6::text[],"
-    " $7::text[], $8::boolean[], $9::timestamptz[], $10::timestamptz[])"
+    " $7::text[], $8::boolean[], $9::timestamptz[], $10::timestamptz[], $11::integer[])"
     f" AS s ({PRODUCT_COLUMNS})"
-    " ON CONFLICT (sku) DO UPDATE SET "
+    " ON CONFLICT (sku) DO UPDATE SET version = products.version + 1, "
     + ", ".join(f"{c} = excluded.{c}" for c in (*_CONTENT, "updated_at"))
     + f" WHERE ({', '.join(f'products.{c}' for c in _CONTENT)}) IS DISTINCT FROM"
     f" ({', '.join(f'excluded.{c}' for c in _CONTENT)})"
@@ -111,16 +116,17 @@ class PostgresProductRepository:
 
     async def list(self, where: ProductFilter, page: PageRequest) -> Page[Product]:
         clause, params = _where(where)
-        n = len(params)
+        page_clause, page_params = keyset(clause, params, page)
+        n = len(page_params)
 
         async def count_and_page(conn: asyncpg.Connection) -> tuple[int, list]:
             total = await conn.fetchval(f"SELECT count(*) FROM products{clause}", *params)
             if total <= page.skip:
                 return total, []
             rows = await conn.fetch(
-                f"SELECT {PRODUCT_COLUMNS} FROM products{clause}"
+                f"SELECT {PRODUCT_COLUMNS} FROM products{page_clause}"
                 f" ORDER BY created_at DESC, id DESC LIMIT ${n + 1} OFFSET ${n + 2}",
-                *params,
+                *page_params,
                 page.limit,
                 page.skip,
             )
@@ -132,15 +138,23 @@ class PostgresProductRepository:
     async def update(self, product: Product) -> None:
         async with self._db.connection() as conn:
             status = await conn.execute(_UPDATE, *product_row(product))
-        if status == "UPDATE 0":
-            raise NotFoundError(f"Product {product.id} not found")
+            if status == "UPDATE 0":
+                if await conn.fetchval(_EXISTS, product.id):
+                    raise ConcurrentChangeError(f"Product {product.id} was changed meanwhile")
+                raise NotFoundError(f"Product {product.id} not found")
 
-    async def delete(self, product_id: str) -> bool:
+    async def delete(self, product_id: str, version: int | None = None) -> bool:
         if not is_valid_id(product_id):
             return False
         async with self._db.connection() as conn:
             # its inventory row goes by ON DELETE CASCADE
-            status = await conn.execute("DELETE FROM products WHERE id = $1", product_id)
+            if version is None:
+                status = await conn.execute("DELETE FROM products WHERE id = $1", product_id)
+            else:
+                sql = "DELETE FROM products WHERE id = $1 AND version = $2"
+                status = await conn.execute(sql, product_id, version)
+                if status == "DELETE 0" and await conn.fetchval(_EXISTS, product_id):
+                    raise ConcurrentChangeError(f"Product {product_id} was changed meanwhile")
         return status != "DELETE 0"
 
     async def upsert_many(self, products: Sequence[Product]) -> BulkUpsertResult:
@@ -214,6 +228,9 @@ class PostgresInventoryRepository:
 class PostgresProductSearch:
     def __init__(self, db: PostgresDatabase) -> None:
         self._db = db
+
+    def unavailable_reason(self) -> str | None:
+        return None  # search always works on this store
 
     async def search(self, text: str, page: PageRequest) -> list[SearchHit]:
         terms = search_terms(text)

@@ -9,12 +9,13 @@ import orjson
 
 from domain.money import from_cents, to_cents
 from domain.orders import Order, OrderLine
+from domain.pagination import PageRequest
 from domain.products import Product
 from domain.users import Address, Role, User
 
 USER_COLUMNS = (
     "id, email, username, full_name, role, is_active, tags, address, password_hash,"
-    " created_at, updated_at"
+    " created_at, updated_at, version"
 )
 
 
@@ -41,6 +42,7 @@ def user_row(user: User) -> tuple[Any, ...]:
         user.password_hash,
         ts(user.created_at),
         ts(user.updated_at),
+        user.version,
     )
 
 
@@ -57,6 +59,7 @@ def row_user(row: sqlite3.Row | tuple[Any, ...]) -> User:
         password_hash,
         created_at,
         updated_at,
+        version,
     ) = row
     return User(
         id=id_,
@@ -70,11 +73,13 @@ def row_user(row: sqlite3.Row | tuple[Any, ...]) -> User:
         is_active=bool(is_active),
         tags=tuple(orjson.loads(tags)),
         address=Address(**orjson.loads(address)) if address is not None else None,
+        version=version,
     )
 
 
 PRODUCT_COLUMNS = (
-    "id, sku, name, description, price_cents, category, tags, is_active, created_at, updated_at"
+    "id, sku, name, description, price_cents, category, tags, is_active, created_at, updated_at,"
+    " version"
 )
 
 
@@ -90,6 +95,7 @@ def product_row(product: Product) -> tuple[Any, ...]:
         int(product.is_active),
         ts(product.created_at),
         ts(product.updated_at),
+        product.version,
     )
 
 
@@ -105,7 +111,8 @@ def row_product(row: sqlite3.Row | tuple[Any, ...]) -> Product:
         is_active,
         created_at,
         updated_at,
-    ) = row[:10]
+        version,
+    ) = row[:11]
     return Product(
         id=id_,
         sku=sku,
@@ -117,22 +124,23 @@ def row_product(row: sqlite3.Row | tuple[Any, ...]) -> Product:
         category=category,
         tags=tuple(orjson.loads(tags)),
         is_active=bool(is_active),
+        version=version,
     )
 
 
-ORDER_COLUMNS = "id, user_id, status, total_cents, lines, created_at, updated_at"
+ORDER_COLUMNS = "id, user_id, status, total_cents, lines, created_at, updated_at, version"
 
 
 def order_row(order: Order) -> tuple:
     lines = [[li.product_id, li.name, to_cents(li.price), li.quantity] for li in order.lines]
     return (
         order.id, order.user_id, order.status.value, to_cents(order.total),
-        orjson.dumps(lines), ts(order.created_at), ts(order.updated_at),
+        orjson.dumps(lines), ts(order.created_at), ts(order.updated_at), order.version,
     )  # fmt: skip
 
 
 def row_order(row: tuple) -> Order:
-    id_, user_id, status, _total, lines, created_at, updated_at = row
+    id_, user_id, status, _total, lines, created_at, updated_at, version = row
     return Order(
         id=id_,
         user_id=user_id,
@@ -143,4 +151,16 @@ def row_order(row: tuple) -> Order:
         status=status,
         created_at=from_ts(created_at),
         updated_at=from_ts(updated_at),
+        version=version,
     )
+
+
+def keyset(clause: str, params: list[object], page: PageRequest) -> tuple[str, list[object]]:
+    """`clause` (a WHERE clause or "") narrowed to the items after `page.after` in the order
+    (created_at DESC, id DESC): one row-value comparison, a range of the (created_at DESC,
+    id DESC) indexes, so a page costs the same wherever it starts."""
+    if page.after is None:
+        return clause, params
+    condition = "(created_at, id) < (?, ?)"
+    narrowed = f"{clause} AND {condition}" if clause else f" WHERE {condition}"
+    return narrowed, [*params, ts(page.after.created_at), page.after.id]

@@ -153,6 +153,15 @@ MIGRATIONS: list[tuple[int, str]] = [
         DROP INDEX users_active_role_created;
         """,
     ),
+    (
+        9,
+        """
+        -- optimistic concurrency (issue 15): every write checks and moves the row's version
+        ALTER TABLE users ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE products ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE orders ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+        """,
+    ),
 ]
 
 

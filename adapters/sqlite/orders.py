@@ -14,15 +14,18 @@ from adapters.common.uow import (
     Write,
 )
 from adapters.sqlite.db import SqliteDatabase, translated
-from adapters.sqlite.mapping import ORDER_COLUMNS, from_ts, order_row, row_order, ts
-from domain.errors import DuplicateError, NotFoundError
+from adapters.sqlite.mapping import ORDER_COLUMNS, from_ts, keyset, order_row, row_order, ts
+from domain.errors import ConcurrentChangeError, DuplicateError, NotFoundError
 from domain.inventory import InsufficientStockError
-from domain.orders import ConcurrentChangeError, IdempotencyRecord, Order, OrderFilter
+from domain.orders import IdempotencyRecord, Order, OrderFilter
 from domain.pagination import Page, PageRequest
 
 _GET = f"SELECT {ORDER_COLUMNS} FROM orders WHERE id = ?"
-_INSERT = f"INSERT INTO orders ({ORDER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
-_UPDATE = "UPDATE orders SET status = ?, updated_at = ? WHERE id = ? AND status = ?"
+_INSERT = f"INSERT INTO orders ({ORDER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+_UPDATE = (
+    "UPDATE orders SET status = ?, updated_at = ?, version = version + 1"
+    " WHERE id = ? AND status = ? AND version = ?"
+)
 _RESERVE = "UPDATE inventory SET quantity = quantity - ? WHERE product_id = ? AND quantity >= ?"
 _RELEASE = "UPDATE inventory SET quantity = quantity + ? WHERE product_id = ?"
 _KEEP_KEY = (
@@ -59,12 +62,13 @@ class SqliteOrderRepository:
 
     async def list(self, where: OrderFilter, page: PageRequest) -> Page[Order]:
         clause, params = _where(where)
+        page_clause, page_params = keyset(clause, params, page)
         with self._db.snapshot() as conn:
             (total,) = conn.execute(f"SELECT count(*) FROM orders{clause}", params).fetchone()
             rows = conn.execute(
-                f"SELECT {ORDER_COLUMNS} FROM orders{clause}"
+                f"SELECT {ORDER_COLUMNS} FROM orders{page_clause}"
                 " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
-                [*params, page.limit, page.skip],
+                [*page_params, page.limit, page.skip],
             ).fetchall()
         return Page([row_order(r) for r in rows], total)
 
@@ -93,7 +97,10 @@ def _apply(conn: sqlite3.Connection, writes: Sequence[Write]) -> None:
             case AddOrder(order):
                 conn.execute(_INSERT, order_row(order))
             case UpdateOrder(order, expected_status):
-                params = (order.status.value, ts(order.updated_at), order.id, expected_status.value)
+                params = (
+                    order.status.value, ts(order.updated_at), order.id, expected_status.value,
+                    order.version,
+                )  # fmt: skip
                 if conn.execute(_UPDATE, params).rowcount == 0:
                     if conn.execute("SELECT 1 FROM orders WHERE id = ?", (order.id,)).fetchone():
                         raise ConcurrentChangeError(f"Order {order.id} was changed meanwhile")

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 import orjson
 
 from adapters.sqlite.db import SqliteDatabase, translated
-from adapters.sqlite.mapping import PRODUCT_COLUMNS, product_row, row_product
-from domain.errors import NotFoundError
+from adapters.sqlite.mapping import PRODUCT_COLUMNS, keyset, product_row, row_product
+from domain.errors import ConcurrentChangeError, NotFoundError
 from domain.inventory import InsufficientStockError
 from domain.money import to_cents
 from domain.pagination import Page, PageRequest
@@ -20,10 +20,12 @@ from domain.products import (
     search_terms,
 )
 
-_INSERT = f"INSERT INTO products ({PRODUCT_COLUMNS}) VALUES ({', '.join('?' * 10)})"
+_INSERT = f"INSERT INTO products ({PRODUCT_COLUMNS}) VALUES ({', '.join('?' * 11)})"
+# conditional on the version the product was read at, which it moves on
 _UPDATE = (
     "UPDATE products SET sku = ?, name = ?, description = ?, price_cents = ?, category = ?,"
-    " tags = ?, is_active = ?, created_at = ?, updated_at = ? WHERE id = ?"
+    " tags = ?, is_active = ?, created_at = ?, updated_at = ?, version = version + 1"
+    " WHERE id = ? AND version = ?"
 )
 _GET = f"SELECT {PRODUCT_COLUMNS} FROM products WHERE id = ?"
 _GET_MANY = f"SELECT {PRODUCT_COLUMNS} FROM products WHERE id IN (SELECT value FROM json_each(?))"
@@ -34,10 +36,10 @@ _GET_MANY = f"SELECT {PRODUCT_COLUMNS} FROM products WHERE id IN (SELECT value F
 _STAGE_CREATE = (
     "CREATE TEMP TABLE IF NOT EXISTS products_stage (id TEXT, sku TEXT, name TEXT,"
     " description TEXT, price_cents INTEGER, category TEXT, tags TEXT, is_active INTEGER,"
-    " created_at TEXT, updated_at TEXT)"
+    " created_at TEXT, updated_at TEXT, version INTEGER)"
 )
 _STAGE_INSERT = (
-    f"INSERT INTO temp.products_stage ({PRODUCT_COLUMNS}) VALUES ({', '.join('?' * 10)})"
+    f"INSERT INTO temp.products_stage ({PRODUCT_COLUMNS}) VALUES ({', '.join('?' * 11)})"
 )
 _STAGE_CLEAR = "DELETE FROM temp.products_stage"
 # an unchanged row is not touched (so it keeps updated_at and does not count as modified);
@@ -48,7 +50,7 @@ _UPSERT = (
     " ON CONFLICT (sku) DO UPDATE SET name = excluded.name,"
     " description = excluded.description, price_cents = excluded.price_cents,"
     " category = excluded.category, tags = excluded.tags, is_active = excluded.is_active,"
-    " updated_at = excluded.updated_at"
+    " updated_at = excluded.updated_at, version = products.version + 1"
     " WHERE (name, description, price_cents, category, tags, is_active) IS NOT"
     " (excluded.name, excluded.description, excluded.price_cents, excluded.category,"
     " excluded.tags, excluded.is_active)"
@@ -109,29 +111,43 @@ class SqliteProductRepository:
 
     async def list(self, where: ProductFilter, page: PageRequest) -> Page[Product]:
         clause, params = _where(where)
+        page_clause, page_params = keyset(clause, params, page)
         with self._db.snapshot() as conn:
             (total,) = conn.execute(f"SELECT count(*) FROM products{clause}", params).fetchone()
             rows = conn.execute(
-                f"SELECT {PRODUCT_COLUMNS} FROM products{clause}"
+                f"SELECT {PRODUCT_COLUMNS} FROM products{page_clause}"
                 " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
-                [*params, page.limit, page.skip],
+                [*page_params, page.limit, page.skip],
             ).fetchall()
         return Page([row_product(r) for r in rows], total)
 
     async def update(self, product: Product) -> None:
         row = product_row(product)
-        values = (*row[1:], row[0])
+        values = (*row[1:-1], row[0], product.version)
 
         def work(conn: sqlite3.Connection) -> None:
             if conn.execute(_UPDATE, values).rowcount == 0:
+                if conn.execute(_PRODUCT_EXISTS, (product.id,)).fetchone():
+                    raise ConcurrentChangeError(f"Product {product.id} was changed meanwhile")
                 raise NotFoundError(f"Product {product.id} not found")
 
         await self._db.write(work)
 
-    async def delete(self, product_id: str) -> bool:
+    async def delete(self, product_id: str, version: int | None = None) -> bool:
         def work(conn: sqlite3.Connection) -> bool:
             # inventory and product_tags rows go by ON DELETE CASCADE, the FTS row by trigger
-            return conn.execute("DELETE FROM products WHERE id = ?", (product_id,)).rowcount > 0
+            if version is None:
+                sql, params = "DELETE FROM products WHERE id = ?", (product_id,)
+            else:
+                sql, params = (
+                    "DELETE FROM products WHERE id = ? AND version = ?",
+                    (product_id, version),
+                )
+            if conn.execute(sql, params).rowcount > 0:
+                return True
+            if version is not None and conn.execute(_PRODUCT_EXISTS, (product_id,)).fetchone():
+                raise ConcurrentChangeError(f"Product {product_id} was changed meanwhile")
+            return False
 
         return await self._db.write(work)
 
@@ -203,10 +219,13 @@ class SqliteProductSearch:
     def __init__(self, db: SqliteDatabase) -> None:
         self._db = db
 
+    def unavailable_reason(self) -> str | None:
+        return None  # search always works on this store
+
     async def search(self, text: str, page: PageRequest) -> list[SearchHit]:
         query = fts_query(text)
         if not query:
             return []
         with translated():
             rows = self._db.reader.execute(_SEARCH, (query, page.limit, page.skip)).fetchall()
-        return [SearchHit(row_product(r), r[10]) for r in rows]
+        return [SearchHit(row_product(r), r[11]) for r in rows]

@@ -11,6 +11,7 @@ from entrypoints.http import admin, analytics, errors, health, orders, users
 from entrypoints.http import inventory as inventory_routes
 from entrypoints.http import products as product_routes
 from entrypoints.http.middleware import install as install_middleware
+from entrypoints.http.paging import Cursors
 from entrypoints.settings import Settings
 
 
@@ -37,6 +38,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         swagger_ui_parameters={"validatorUrl": None},
     )
     app.state.container = container
+    secret = settings.cursor_secret
+    app.state.cursors = Cursors(secret.get_secret_value().encode() if secret else None)
     errors.install(app)
     install_middleware(app, settings, container)  # request id, logs, metrics, rate limits
     app.include_router(health.router)

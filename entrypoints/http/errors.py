@@ -11,8 +11,10 @@ from domain.errors import (
     ConflictError,
     DomainError,
     NotFoundError,
+    PreconditionFailedError,
     StoreTimeoutError,
     UnavailableError,
+    UnsupportedError,
     ValidationError,
 )
 
@@ -22,8 +24,10 @@ STATUS: dict[type[DomainError], int] = {
     NotFoundError: 404,
     ConflictError: 409,
     ValidationError: 422,
+    PreconditionFailedError: 412,
     UnavailableError: 503,
     StoreTimeoutError: 504,
+    UnsupportedError: 501,
 }
 
 

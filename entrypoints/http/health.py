@@ -18,9 +18,20 @@ class DatabaseHealth(BaseModel):
     latency_ms: float | None
 
 
+class SearchHealth(BaseModel):
+    """Whether product search works on this store; `detail` says why not."""
+
+    status: Literal["available", "unavailable"]
+    detail: str | None = None
+
+
 class Health(BaseModel):
+    """`status` follows the database only: search being unavailable is a capability of the
+    store in use (see `search`), not an outage."""
+
     status: Literal["healthy", "degraded"]
     database: DatabaseHealth
+    search: SearchHealth
     timestamp: Timestamp
 
 
@@ -31,6 +42,10 @@ async def health(services: ServicesDep):
         status="healthy" if report.healthy else "degraded",
         database=DatabaseHealth(
             status="up" if report.healthy else "down", latency_ms=report.latency_ms
+        ),
+        search=SearchHealth(
+            status="unavailable" if report.search_unavailable else "available",
+            detail=report.search_unavailable,
         ),
         timestamp=report.checked_at,
     )

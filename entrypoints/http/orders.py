@@ -1,12 +1,22 @@
 """The orders resource."""
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
 
 from application.orders import PlaceOrderCommand
 from domain.orders import IDEMPOTENCY_KEY_MAX, OrderFilter, OrderStatus
 from domain.pagination import PageRequest
+from entrypoints.http.conditional import (
+    ETAG_HEADER,
+    NOT_MODIFIED,
+    IfMatch,
+    IfNoneMatch,
+    accepted_versions,
+    etag,
+    not_modified,
+)
 from entrypoints.http.deps import ServicesDep
 from entrypoints.http.errors import error_responses
+from entrypoints.http.paging import LINK_HEADER, TOTAL_HEADER, CursorQuery, CursorsDep
 from entrypoints.http.schemas.orders import OrderCreate, OrderOut, StatusChange
 
 router = APIRouter(prefix="/api/orders", tags=["orders"])
@@ -40,32 +50,69 @@ async def place_order(
     return OrderOut.of(placed.order)
 
 
-@router.get("/", response_model=list[OrderOut], responses=error_responses(*_STORE_ERRORS))
+@router.get(
+    "/",
+    response_model=list[OrderOut],
+    responses={
+        200: {"headers": TOTAL_HEADER | LINK_HEADER},
+        **error_responses(422, *_STORE_ERRORS),
+    },
+)
 async def list_orders(
+    request: Request,
     response: Response,
     services: ServicesDep,
+    cursors: CursorsDep,
     skip: int = Query(0, ge=0),
     limit: int = Query(100, ge=1, le=1000),
     user_id: str | None = Query(None, max_length=64),
     status: OrderStatus | None = None,
+    cursor: CursorQuery = None,
 ) -> list[OrderOut]:
     page = await services.list_orders.execute(
-        OrderFilter(user_id=user_id, status=status), PageRequest(skip, limit)
+        OrderFilter(user_id=user_id, status=status),
+        PageRequest(skip, limit, cursors.after("orders", cursor)),
     )
     response.headers["X-Total-Count"] = str(page.total)
+    cursors.link_next(request, response, "orders", page.items, limit)
     return [OrderOut.of(order) for order in page.items]
 
 
-@router.get("/{order_id}", response_model=OrderOut, responses=error_responses(404, *_STORE_ERRORS))
-async def get_order(order_id: str, services: ServicesDep) -> OrderOut:
-    return OrderOut.of(await services.get_order.execute(order_id))
+@router.get(
+    "/{order_id}",
+    response_model=OrderOut,
+    responses={
+        200: {"headers": ETAG_HEADER},
+        **NOT_MODIFIED,
+        **error_responses(404, *_STORE_ERRORS),
+    },
+)
+async def get_order(
+    order_id: str, response: Response, services: ServicesDep, if_none_match: IfNoneMatch = None
+):
+    order = await services.get_order.execute(order_id)
+    return not_modified(response, order.version, if_none_match) or OrderOut.of(order)
 
 
 @router.post(
     "/{order_id}/status",
     response_model=OrderOut,
-    responses=error_responses(404, 409, 422, *_STORE_ERRORS),
+    responses={
+        200: {"headers": ETAG_HEADER},
+        **error_responses(404, 409, 412, 422, *_STORE_ERRORS),
+    },
 )
-async def change_order_status(order_id: str, body: StatusChange, services: ServicesDep) -> OrderOut:
-    """pending -> paid -> shipped -> delivered; pending|paid -> cancelled (stock returned)."""
-    return OrderOut.of(await services.change_order_status.execute(order_id, body.status))
+async def change_order_status(
+    order_id: str,
+    body: StatusChange,
+    response: Response,
+    services: ServicesDep,
+    if_match: IfMatch = None,
+) -> OrderOut:
+    """pending -> paid -> shipped -> delivered; pending|paid -> cancelled (stock returned).
+    With If-Match, only if the order is still at that ETag."""
+    order = await services.change_order_status.execute(
+        order_id, body.status, accepted_versions(if_match)
+    )
+    response.headers["ETag"] = etag(order.version)
+    return OrderOut.of(order)

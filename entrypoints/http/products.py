@@ -3,14 +3,24 @@
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from application.products import UpdateProductCommand
 from domain.money import MAX_AMOUNT
 from domain.pagination import PageRequest
 from domain.products import ProductFilter
+from entrypoints.http.conditional import (
+    ETAG_HEADER,
+    NOT_MODIFIED,
+    IfMatch,
+    IfNoneMatch,
+    accepted_versions,
+    etag,
+    not_modified,
+)
 from entrypoints.http.deps import ServicesDep
 from entrypoints.http.errors import error_responses
+from entrypoints.http.paging import LINK_HEADER, TOTAL_HEADER, CursorQuery, CursorsDep
 from entrypoints.http.schemas.products import (
     BulkUpsertIn,
     BulkUpsertOut,
@@ -35,24 +45,41 @@ async def create_product(body: ProductCreate, services: ServicesDep):
     return await services.create_product.execute(body.to_command())
 
 
-@router.get("/", response_model=list[ProductOut], responses=error_responses(*_STORE_ERRORS))
+@router.get(
+    "/",
+    response_model=list[ProductOut],
+    responses={
+        200: {"headers": TOTAL_HEADER | LINK_HEADER},
+        **error_responses(422, *_STORE_ERRORS),
+    },
+)
 async def list_products(
+    request: Request,
     response: Response,
     services: ServicesDep,
+    cursors: CursorsDep,
     skip: int = Query(0, ge=0),
     limit: int = Query(100, ge=1, le=1000),
     category: str | None = Query(None, min_length=1, max_length=100),
     min_price: PriceQuery = None,
     max_price: PriceQuery = None,
     tag: str | None = Query(None, min_length=1, max_length=50),
+    cursor: CursorQuery = None,
 ):
     where = ProductFilter(category=category, min_price=min_price, max_price=max_price, tag=tag)
-    page = await services.list_products.execute(where, PageRequest(skip, limit))
+    after = cursors.after("products", cursor)
+    page = await services.list_products.execute(where, PageRequest(skip, limit, after))
     response.headers["X-Total-Count"] = str(page.total)
+    cursors.link_next(request, response, "products", page.items, limit)
     return page.items
 
 
-@router.get("/search", response_model=list[SearchHitOut], responses=error_responses(*_STORE_ERRORS))
+@router.get(
+    "/search",
+    response_model=list[SearchHitOut],
+    responses=error_responses(501, *_STORE_ERRORS),
+    description="501 `search_unsupported` when the store cannot search (the detail says why).",
+)
 async def search_products(
     services: ServicesDep,
     q: str = Query(min_length=1, max_length=200, description="words; any may match"),
@@ -77,26 +104,50 @@ async def bulk_upsert_products(body: BulkUpsertIn, services: ServicesDep):
 
 
 @router.get(
-    "/{product_id}", response_model=ProductOut, responses=error_responses(404, *_STORE_ERRORS)
+    "/{product_id}",
+    response_model=ProductOut,
+    responses={
+        200: {"headers": ETAG_HEADER},
+        **NOT_MODIFIED,
+        **error_responses(404, *_STORE_ERRORS),
+    },
 )
-async def get_product(product_id: str, services: ServicesDep):
-    return await services.get_product.execute(product_id)
+async def get_product(
+    product_id: str, response: Response, services: ServicesDep, if_none_match: IfNoneMatch = None
+):
+    product = await services.get_product.execute(product_id)
+    return not_modified(response, product.version, if_none_match) or product
 
 
 @router.patch(
     "/{product_id}",
     response_model=ProductOut,
-    responses=error_responses(404, 409, 422, *_STORE_ERRORS),
+    responses={
+        200: {"headers": ETAG_HEADER},
+        **error_responses(404, 409, 412, 422, *_STORE_ERRORS),
+    },
 )
-async def update_product(product_id: str, body: ProductUpdate, services: ServicesDep):
-    return await services.update_product.execute(UpdateProductCommand(product_id, body.changes()))
+async def update_product(
+    product_id: str,
+    body: ProductUpdate,
+    response: Response,
+    services: ServicesDep,
+    if_match: IfMatch = None,
+):
+    """Only the fields sent change. With If-Match, only if the product is still at that ETag."""
+    product = await services.update_product.execute(
+        UpdateProductCommand(product_id, body.changes(), accepted_versions(if_match))
+    )
+    response.headers["ETag"] = etag(product.version)
+    return product
 
 
 @router.delete(
     "/{product_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses=error_responses(404, *_STORE_ERRORS),
+    responses=error_responses(404, 412, *_STORE_ERRORS),
 )
-async def delete_product(product_id: str, services: ServicesDep) -> None:
-    await services.delete_product.execute(product_id)
+async def delete_product(product_id: str, services: ServicesDep, if_match: IfMatch = None) -> None:
+    """Deletes its stock too. With If-Match, only if the product is still at that ETag."""
+    await services.delete_product.execute(product_id, accepted_versions(if_match))

@@ -11,7 +11,18 @@ from typer.testing import CliRunner
 from adapters.passwords import Argon2PasswordHasher, PrecomputedPasswordHasher
 from entrypoints.cli import app
 from entrypoints.seed import product_commands, user_commands
-from tests.conftest import FAST_HASH
+from tests.cli.mongo import use_real_mongo
+from tests.conftest import FAST_HASH, REAL_MONGO_LEGS, is_real_mongo
+
+
+def mongo_products(db, *fields: str) -> list[tuple]:
+    """(sku, *fields) of every product by sku; Decimal128 prices as Decimal."""
+    docs = db["products"].find({}, {"_id": 0}).sort("sku", 1)
+    return [
+        tuple(d[f].to_decimal() if f == "price" else d.get(f) for f in ("sku", *fields))
+        for d in docs
+    ]
+
 
 runner = CliRunner()
 
@@ -35,19 +46,26 @@ C-4,Stool,0.10,,,,no
 """
 
 
-@pytest.fixture(params=["sqlite", "memory", "postgres"])
-def store(request, tmp_path, monkeypatch):
+@pytest.fixture(params=["sqlite", "memory", "postgres", *REAL_MONGO_LEGS])
+def leg(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def store(leg, request, tmp_path, monkeypatch):
     db = tmp_path / "cli.db"
-    monkeypatch.setenv("STORAGE_BACKEND", request.param)
+    monkeypatch.setenv("STORAGE_BACKEND", leg)
     monkeypatch.setenv("SQLITE_PATH", str(db))
     for name, value in FAST_HASH.items():
         monkeypatch.setenv(name.upper(), str(value))
-    if request.param == "postgres":
+    if is_real_mongo(leg):
+        return leg, use_real_mongo(request, leg, monkeypatch)
+    if leg == "postgres":
         url, schema = (request.getfixturevalue(f) for f in ("postgres_url", "postgres_schema"))
         monkeypatch.setenv("POSTGRES_URL", url)
         monkeypatch.setenv("POSTGRES_SCHEMA", schema)
-        return request.param, (url, schema)
-    return request.param, db
+        return leg, (url, schema)
+    return leg, db
 
 
 def rows(db, sql: str) -> list[tuple]:
@@ -97,6 +115,14 @@ def test_import_jsonl_reports_every_bad_line_and_exits_1(store, tmp_path):
             ("A-1", "Red lamp v2", Decimal("19.99")),
             ("A-4", "Kettle", Decimal("0.10")),
         ]
+    if is_real_mongo(backend):
+        assert mongo_products(db, "name", "price") == [
+            ("A-1", "Red lamp v2", Decimal("19.99")),
+            ("A-4", "Kettle", Decimal("0.10")),
+        ]
+        again = runner.invoke(app, ["import-products", str(path)])
+        assert again.exit_code == 1
+        assert "0 inserted, 2 updated, 1 unchanged, 4 rejected" in again.output
 
 
 def test_import_csv(store, tmp_path):
@@ -116,6 +142,11 @@ def test_import_csv(store, tmp_path):
     if backend == "postgres":
         sql = "SELECT sku, price, tags, is_active, category FROM products ORDER BY sku"
         assert pg_rows(db, sql) == [
+            ("C-1", Decimal("10.50"), ["home", "office"], True, "home"),
+            ("C-4", Decimal("0.10"), [], False, None),
+        ]
+    if is_real_mongo(backend):
+        assert mongo_products(db, "price", "tags", "is_active", "category") == [
             ("C-1", Decimal("10.50"), ["home", "office"], True, "home"),
             ("C-4", Decimal("0.10"), [], False, None),
         ]
@@ -167,6 +198,14 @@ def test_seed_is_deterministic_and_rerunnable(store):
         assert "users: 0 created, 12 already there" in again.output
         assert "0 inserted, 0 updated, 1500 unchanged" in again.output
         assert pg_rows(db, sql) == first
+    if is_real_mongo(backend):
+        first = mongo_products(db, "name", "price", "tags")
+        assert len(first) == 1500 and len(db["users"].distinct("password_hash")) == 1
+        again = runner.invoke(app, args)
+        assert again.exit_code == 0, again.output
+        assert "users: 0 created, 12 already there" in again.output
+        assert "0 inserted, 0 updated, 1500 unchanged" in again.output
+        assert mongo_products(db, "name", "price", "tags") == first
 
 
 def test_seed_data_depends_only_on_the_seed():

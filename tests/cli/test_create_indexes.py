@@ -3,9 +3,13 @@ the store is down."""
 
 import sqlite3
 
+import pytest
 from typer.testing import CliRunner
 
+from adapters.mongo.indexes import INDEXES, TEXT_INDEX
 from entrypoints.cli import app
+from tests.cli.mongo import use_real_mongo
+from tests.conftest import REAL_MONGO_LEGS
 
 runner = CliRunner()
 
@@ -37,3 +41,28 @@ def test_an_unreachable_mongo_is_exit_1_with_the_reason(monkeypatch):
     result = runner.invoke(app, ["create-indexes"])
     assert result.exit_code == 1
     assert "Database connection unavailable" in result.output
+
+
+@pytest.fixture(params=list(REAL_MONGO_LEGS))
+def leg(request) -> str:
+    return request.param
+
+
+def test_mongo_indexes_are_created_and_a_rerun_changes_nothing(
+    leg, request, monkeypatch, mongo_capabilities
+):
+    db = use_real_mongo(request, leg, monkeypatch)
+    first = runner.invoke(app, ["create-indexes"])
+    assert first.exit_code == 0, first.output
+    assert f"mongo {db.name}: indexes ensured on users, products" in first.output
+    names = {c: {i["name"] for i in db[c].list_indexes()} for c in INDEXES}
+    for collection, models in INDEXES.items():
+        expected = {m.document["name"] for m in models} | {"_id_"}
+        if collection == "products" and mongo_capabilities.text_search:
+            # the server refused the text index; the output says so and why
+            expected.discard(TEXT_INDEX)
+            assert "except the text index" in first.output
+        assert names[collection] == expected
+    again = runner.invoke(app, ["create-indexes"])
+    assert again.exit_code == 0, again.output
+    assert {c: {i["name"] for i in db[c].list_indexes()} for c in INDEXES} == names

@@ -9,18 +9,53 @@ from typer.testing import CliRunner
 
 from entrypoints.cli import app
 from entrypoints.seed_orders import SEED_USERNAME, STATUS_PATHS, by_seed_number, order_plans
-from tests.conftest import FAST_HASH
+from tests.cli.mongo import use_real_mongo
+from tests.conftest import FAST_HASH, REAL_MONGO_LEGS, is_real_mongo
 
 runner = CliRunner()
 
 
-@pytest.fixture(params=["sqlite", "memory"])
-def store(request, tmp_path, monkeypatch):
-    monkeypatch.setenv("STORAGE_BACKEND", request.param)
+@pytest.fixture(params=["sqlite", "memory", *REAL_MONGO_LEGS])
+def leg(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def store(leg, request, tmp_path, monkeypatch):
+    monkeypatch.setenv("STORAGE_BACKEND", leg)
     monkeypatch.setenv("SQLITE_PATH", str(tmp_path / "cli.db"))
     for name, value in FAST_HASH.items():
         monkeypatch.setenv(name.upper(), str(value))
-    return request.param, tmp_path / "cli.db"
+    if is_real_mongo(leg):
+        return leg, use_real_mongo(request, leg, monkeypatch)
+    return leg, tmp_path / "cli.db"
+
+
+def mongo_facts(db) -> tuple[dict, int, int, tuple, set]:
+    """What the sqlite assertions read, from MongoDB: orders by status, the quantity cancelled
+    orders gave back, the stock left, the orders' content and the active skus."""
+    by_status = {d["_id"]: d["n"] for d in db["orders"].aggregate(
+        [{"$group": {"_id": "$status", "n": {"$sum": 1}}}])}  # fmt: skip
+    returned = sum(
+        line["quantity"]
+        for order in db["orders"].find({"status": "cancelled"})
+        for line in order["items"]
+    )
+    left = sum(d["quantity"] for d in db["inventory"].find())
+    skus = {d["_id"]: d["sku"] for d in db["products"].find()}
+    names = {d["_id"]: d["username"] for d in db["users"].find()}
+    content = tuple(
+        sorted(
+            (
+                names[o["user_id"]],
+                o["status"],
+                tuple(sorted((skus[i["product_id"]], i["quantity"]) for i in o["items"])),
+            )
+            for o in db["orders"].find()
+        )
+    )
+    active = {d["sku"] for d in db["products"].find({"is_active": True})}
+    return by_status, returned, left, content, active
 
 
 def rows(db, sql: str) -> list[tuple]:
@@ -52,21 +87,26 @@ def test_seed_orders_places_and_moves_them(store):
     assert "orders: 60 placed (pending " in result.output
     if backend == "memory":
         return
-    by_status = dict(rows(db, "SELECT status, count(*) FROM orders GROUP BY status"))
+    if is_real_mongo(backend):
+        by_status, returned, left, orders, active = mongo_facts(db)
+    else:
+        by_status = dict(rows(db, "SELECT status, count(*) FROM orders GROUP BY status"))
+        returned = sum(
+            q
+            for (lines,) in rows(db, "SELECT lines FROM orders WHERE status = 'cancelled'")
+            for *_, q in json.loads(lines)
+        )
+        [(left,)] = rows(db, "SELECT sum(quantity) FROM inventory")
+        orders = content(db)
+        active = {sku for (sku,) in rows(db, "SELECT sku FROM products WHERE is_active = 1")}
     assert sum(by_status.values()) == 60
     assert by_status.keys() == {"pending", "paid", "shipped", "delivered", "cancelled"}
     for status, n in by_status.items():
         assert f"{status} {n}" in result.output
     # stock was added for every line first, then taken: what is left is what cancelling gave back
-    returned = sum(
-        q
-        for (lines,) in rows(db, "SELECT lines FROM orders WHERE status = 'cancelled'")
-        for *_, q in json.loads(lines)
-    )
-    assert rows(db, "SELECT sum(quantity) FROM inventory") == [(returned,)]
+    assert left == returned
     # only seeded users and active products, 1-3 distinct lines of 1-3 each
-    active = {sku for (sku,) in rows(db, "SELECT sku FROM products WHERE is_active = 1")}
-    for username, _, lines in content(db):
+    for username, _, lines in orders:
         assert SEED_USERNAME.fullmatch(username)
         assert 1 <= len(lines) <= 3 and len({sku for sku, _ in lines}) == len(lines)
         assert all(sku in active and 1 <= q <= 3 for sku, q in lines)

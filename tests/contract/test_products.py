@@ -108,7 +108,7 @@ async def test_update_replaces_and_checks_the_sku(products):
     await products.add(b)
     changed = replace(a, name="Renamed", sku="NEW-1", updated_at=T0 + timedelta(days=1))
     await products.update(changed)
-    assert await products.get(a.id) == changed
+    assert await products.get(a.id) == replace(changed, version=2)
     with pytest.raises(DuplicateError) as caught:
         await products.update(replace(b, sku="NEW-1"))
     assert caught.value.field == "sku"

@@ -70,7 +70,7 @@ async def test_update_replaces_and_checks_uniqueness(users):
     await users.add(b)
     renamed = replace(a, username="renamed", updated_at=T0 + timedelta(days=1))
     await users.update(renamed)
-    assert await users.get(a.id) == renamed
+    assert await users.get(a.id) == replace(renamed, version=2)
     with pytest.raises(DuplicateError) as caught:
         await users.update(replace(b, email=a.email))
     assert caught.value.field == "email"

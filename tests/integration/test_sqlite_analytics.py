@@ -70,7 +70,7 @@ async def _seed_and_analyze(db, count: int) -> None:
     rng = random.Random(5)
     users = [_random_user(n, rng) for n in range(count)]
     rows = [user_row(user) for user in users]
-    insert = f"INSERT INTO users ({USER_COLUMNS}) VALUES ({', '.join('?' * 11)})"
+    insert = f"INSERT INTO users ({USER_COLUMNS}) VALUES ({', '.join('?' * len(rows[0]))})"
     statuses = ["pending", "paid", "shipped", "delivered", "cancelled"]
     orders = [
         (new_id(), rng.choice(users).id, rng.choice(statuses), rng.randrange(1, 10**5), "[]")
@@ -80,7 +80,11 @@ async def _seed_and_analyze(db, count: int) -> None:
 
     def work(conn) -> None:
         conn.executemany(insert, rows)
-        conn.executemany(f"INSERT INTO orders VALUES ({', '.join('?' * 7)})", orders)
+        conn.executemany(
+            "INSERT INTO orders (id, user_id, status, total_cents, lines, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            orders,
+        )
         conn.execute("ANALYZE")
 
     await db.write(work)

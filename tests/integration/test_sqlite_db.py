@@ -55,7 +55,9 @@ async def test_migrations_apply_once(tmp_path):
 def _insert(n: int):
     def work(conn: sqlite3.Connection) -> int:
         conn.execute(
-            "INSERT INTO users VALUES (?, ?, ?, NULL, 'user', 1, '[]', NULL, 'h', 't', 't')",
+            "INSERT INTO users (id, email, username, full_name, role, is_active, tags, address,"
+            " password_hash, created_at, updated_at)"
+            " VALUES (?, ?, ?, NULL, 'user', 1, '[]', NULL, 'h', 't', 't')",
             (f"{n:024x}", f"u{n}@example.com", f"user{n}"),
         )
         return n
