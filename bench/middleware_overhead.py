@@ -8,14 +8,19 @@ Variants (memory store, one uvicorn worker, access lines on at INFO into /dev/nu
   redis     + RateLimitMiddleware on Redis (REDIS_URL, default the local server)
 Routes: GET /health/live (no store) and GET /api/products/{id} (a store read, 404).
 Figures, never pass/fail; rounds alternate the variants so machine noise spreads evenly.
+
+Then the same variants in process (ASGI calls, no sockets, no wrk): microseconds per request,
+best of the rounds, which is steadier than wrk on a busy machine.
 """
 
 import argparse
+import asyncio
 import os
 import re
 import shutil
 import subprocess
 import sys
+import time
 import types
 import uuid
 
@@ -25,6 +30,7 @@ from entrypoints.settings import Settings
 from _server import BIN, serve
 
 NEVER = 10**9
+DEVNULL = open(os.devnull, "w")  # noqa: SIM115 - the access lines of the in-process runs
 
 
 def _app(**overrides):
@@ -66,12 +72,46 @@ def wrk(url: str, seconds: int, connections: int) -> float:
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])
 
 
+async def in_process(variant: str, path: str, n: int) -> float:
+    """Microseconds per request of `variant` answering `path`, called directly (ASGI)."""
+    from asgi_lifespan import LifespanManager
+
+    from entrypoints.logs import configure_logging
+
+    app = globals()[variant]()
+    configure_logging("INFO", "json", stream=DEVNULL)
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
+        "root_path": "", "headers": [(b"host", b"127.0.0.1"), (b"user-agent", b"bench")],
+        "client": ("127.0.0.1", 40000), "server": ("127.0.0.1", 8000),
+    }  # fmt: skip
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        pass
+
+    async with LifespanManager(app) as manager:
+        for _ in range(500):
+            await manager.app(dict(scope), receive, send)
+        started = time.process_time()  # CPU time: other processes' load does not count
+        for _ in range(n):
+            await manager.app(dict(scope), receive, send)
+        return (time.process_time() - started) / n * 1e6
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--in-process-only", action="store_true")
     args = parser.parse_args()
+    if args.in_process_only:
+        report_in_process(args.rounds)
+        return
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed (apt-get install wrk)")
     results: dict[tuple[str, str], list[float]] = {}
@@ -94,6 +134,25 @@ def main() -> None:
             best = max(results[(variant, route)])
             base = max(results[("bare", route)])
             row += f"{best:>14,.0f} rps ({(best / base - 1) * 100:+5.1f}%)".rjust(32)
+        print(f"{variant:<10}{row}")
+    report_in_process(args.rounds)
+
+
+def report_in_process(rounds: int) -> None:
+    timings: dict[tuple[str, str], list[float]] = {}
+    for _ in range(rounds):
+        for variant in VARIANTS:
+            for route in ROUTES:
+                us = asyncio.run(in_process(variant, route, 5000))
+                timings.setdefault((variant, route), []).append(us)
+    print(f"in process (ASGI calls), CPU microseconds per request, best of {rounds} rounds")
+    print(f"{'variant':<10}" + "".join(f"{route[:28]:>32}" for route in ROUTES))
+    for variant in VARIANTS:
+        row = ""
+        for route in ROUTES:
+            best = min(timings[(variant, route)])
+            base = min(timings[("bare", route)])
+            row += f"{best:>12.1f} us ({best - base:+6.1f} us)".rjust(32)
         print(f"{variant:<10}{row}")
 
 
