@@ -116,6 +116,10 @@ def test_two_workers_metrics_totals_equal_the_requests_sent(tmp_path):
         scraped = scraped_requests(httpx.get(f"{url}/metrics").text)
         assert scraped - before == sent
         assert "http_requests_in_flight" in httpx.get(f"{url}/metrics").text
+    log = (tmp_path / "serve.log").read_text()
+    assert 'HTTP/1.1" 200' not in log  # no uvicorn access line: ours only, one per request
+    access = [line for line in log.splitlines() if '"logger":"storefront.access"' in line]
+    assert len(access) >= sent
 
 
 def test_serve_makes_and_removes_its_own_metrics_directory(tmp_path):
