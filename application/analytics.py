@@ -2,7 +2,10 @@
 
 from datetime import date
 
+from application import policy
+from application.policy import Action
 from application.ports import AnalyticsReader
+from domain.access import Principal
 from domain.analytics import (
     DailyRegistrations,
     RoleCount,
@@ -18,7 +21,8 @@ class ReportUsersByRole:
     def __init__(self, analytics: AnalyticsReader) -> None:
         self._analytics = analytics
 
-    async def execute(self) -> list[RoleCount]:
+    async def execute(self, principal: Principal) -> list[RoleCount]:
+        policy.require(principal, Action.READ_ANALYTICS)
         return await self._analytics.users_by_role()
 
 
@@ -28,7 +32,10 @@ class ReportRegistrations:
     def __init__(self, analytics: AnalyticsReader) -> None:
         self._analytics = analytics
 
-    async def execute(self, start: date, end: date) -> list[DailyRegistrations]:
+    async def execute(
+        self, principal: Principal, start: date, end: date
+    ) -> list[DailyRegistrations]:
+        policy.require(principal, Action.READ_ANALYTICS)
         check_report_days(start, end)
         return await self._analytics.registrations(start, end)
 
@@ -41,6 +48,7 @@ class ReportTopCustomers:
     def __init__(self, analytics: AnalyticsReader) -> None:
         self._analytics = analytics
 
-    async def execute(self, limit: int = 10) -> list[TopCustomer]:
+    async def execute(self, principal: Principal, limit: int = 10) -> list[TopCustomer]:
+        policy.require(principal, Action.READ_ANALYTICS)
         check_top_limit(limit)
         return await self._analytics.top_customers(limit)

@@ -1,7 +1,10 @@
 """Inventory use cases: read, set and adjust a product's stock."""
 
+from application import policy
+from application.policy import Action
 from application.ports import InventoryRepository, ProductRepository
-from application.products import GetProduct
+from application.products import get_product, get_visible_product
+from domain.access import Principal
 from domain.inventory import Stock, check_delta, check_quantity
 
 
@@ -9,10 +12,10 @@ class GetStock:
     """The product's stock (0 when never set); NotFoundError for an unknown product."""
 
     def __init__(self, products: ProductRepository, inventory: InventoryRepository) -> None:
-        self._product, self._inventory = GetProduct(products), inventory
+        self._products, self._inventory = products, inventory
 
-    async def execute(self, product_id: str) -> Stock:
-        await self._product.execute(product_id)
+    async def execute(self, principal: Principal, product_id: str) -> Stock:
+        await get_visible_product(principal, self._products, product_id)
         return Stock(product_id, await self._inventory.get(product_id))
 
 
@@ -20,11 +23,12 @@ class SetStock:
     """Set the product's stock to a quantity >= 0."""
 
     def __init__(self, products: ProductRepository, inventory: InventoryRepository) -> None:
-        self._product, self._inventory = GetProduct(products), inventory
+        self._products, self._inventory = products, inventory
 
-    async def execute(self, product_id: str, quantity: int) -> Stock:
+    async def execute(self, principal: Principal, product_id: str, quantity: int) -> Stock:
+        policy.require(principal, Action.WRITE_CATALOG)
         check_quantity(quantity)
-        await self._product.execute(product_id)
+        await get_product(self._products, product_id)
         return Stock(product_id, await self._inventory.set(product_id, quantity))
 
 
@@ -32,9 +36,10 @@ class AdjustStock:
     """Add a delta to the stock; InsufficientStockError (409) and no change below zero."""
 
     def __init__(self, products: ProductRepository, inventory: InventoryRepository) -> None:
-        self._product, self._inventory = GetProduct(products), inventory
+        self._products, self._inventory = products, inventory
 
-    async def execute(self, product_id: str, delta: int) -> Stock:
+    async def execute(self, principal: Principal, product_id: str, delta: int) -> Stock:
+        policy.require(principal, Action.WRITE_CATALOG)
         check_delta(delta)
-        await self._product.execute(product_id)
+        await get_product(self._products, product_id)
         return Stock(product_id, await self._inventory.adjust(product_id, delta))

@@ -2,7 +2,10 @@
 
 from datetime import UTC, datetime, timedelta
 
+from application import policy
+from application.policy import Action
 from application.ports import Clock, UserRepository
+from domain.access import Principal
 from domain.errors import ValidationError
 
 _OLDEST = datetime.min.replace(tzinfo=UTC)
@@ -17,7 +20,8 @@ class PurgeInactiveUsers:
     def __init__(self, users: UserRepository, clock: Clock) -> None:
         self._users, self._clock = users, clock
 
-    async def execute(self, days: int) -> int:
+    async def execute(self, principal: Principal, days: int) -> int:
+        policy.require(principal, Action.PURGE_USERS)
         if days < 1:
             raise ValidationError("days must be >= 1")
         now = self._clock.now()

@@ -4,6 +4,8 @@ import hashlib
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from application import policy
+from application.policy import Action
 from application.ports import (
     Clock,
     IdempotencyRepository,
@@ -13,6 +15,7 @@ from application.ports import (
     UserRepository,
 )
 from application.versions import stale_as_precondition
+from domain.access import Principal
 from domain.errors import DuplicateError, NotFoundError, ValidationError
 from domain.ids import is_valid_id, new_id
 from domain.orders import (
@@ -34,7 +37,9 @@ IDEMPOTENCY_TTL = timedelta(hours=IDEMPOTENCY_TTL_HOURS)
 
 @dataclass(frozen=True, slots=True)
 class PlaceOrderCommand:
-    user_id: str
+    """`user_id` None: the caller's own order."""
+
+    user_id: str | None
     items: tuple[tuple[str, int], ...]  # (product_id, quantity), repeats allowed
     idempotency_key: str | None = None
 
@@ -52,9 +57,11 @@ def _not_found(order_id: str) -> NotFoundError:
 class PlaceOrder:
     """Check the user and products, take every line's stock and write the order, atomically.
 
-    Unknown user or product, or an inactive product -> ValidationError (422); short stock ->
-    InsufficientStockError naming the product (409). With an idempotency key, a retry of the
-    same request returns the first order, even when the two race.
+    Unknown or deactivated user, unknown or inactive product -> ValidationError (422); short
+    stock -> InsufficientStockError naming the product (409). With an idempotency key, a retry
+    of the same request returns the first order, even when the two race. Keys are scoped to
+    the caller: the stored key is the caller's id and the client's key, so one caller's key
+    never finds (or blocks) another's order.
     """
 
     def __init__(
@@ -69,17 +76,20 @@ class PlaceOrder:
         self._users, self._products, self._orders = users, products, orders
         self._idempotency, self._uow, self._clock = idempotency, uow, clock
 
-    async def execute(self, cmd: PlaceOrderCommand) -> PlacedOrder:
+    async def execute(self, principal: Principal, cmd: PlaceOrderCommand) -> PlacedOrder:
+        user_id = policy.order_owner(principal, cmd.user_id)
         quantities = merge_lines(cmd.items)
         now = self._clock.now()
         key = check_idempotency_key(cmd.idempotency_key) if cmd.idempotency_key else None
-        fingerprint = _fingerprint(cmd.user_id, quantities)
+        if key is not None:
+            key = scoped_idempotency_key(principal, key)
+        fingerprint = _fingerprint(user_id, quantities)
         if key is not None:
             earlier = await self._replay(key, fingerprint, now)
             if earlier is not None:
                 return earlier
 
-        order = await self._new_order(cmd.user_id, quantities, now)
+        order = await self._new_order(user_id, quantities, now)
         try:
             async with self._uow() as uow:
                 if key is not None:
@@ -112,8 +122,11 @@ class PlaceOrder:
     async def _new_order(
         self, user_id: str, quantities: list[tuple[str, int]], now: datetime
     ) -> Order:
-        if not is_valid_id(user_id) or await self._users.get(user_id) is None:
+        user = await self._users.get(user_id) if is_valid_id(user_id) else None
+        if user is None:
             raise ValidationError(f"user {user_id} does not exist")
+        if not user.is_active:
+            raise ValidationError(f"user {user_id} is deactivated and cannot place orders")
         products = await self._products.get_many([pid for pid, _ in quantities])
         lines = []
         for product_id, quantity in quantities:
@@ -126,30 +139,52 @@ class PlaceOrder:
         return Order(new_id(), user_id, tuple(lines), OrderStatus.PENDING, now, now)
 
 
+def scoped_idempotency_key(principal: Principal, key: str) -> str:
+    """The key as stored: the caller's id (or "system" for the CLI), a separator that no id
+    holds, then the client's key."""
+    return f"{principal.user_id or 'system'}/{key}"
+
+
 def _fingerprint(user_id: str, quantities: list[tuple[str, int]]) -> str:
     """The request as the order sees it: repeated lines merged, order of lines ignored."""
     canonical = user_id + "|" + ",".join(f"{pid}:{q}" for pid, q in quantities)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+async def _get_order(orders: OrderRepository, principal: Principal, order_id: str) -> Order:
+    policy.require_authenticated(principal)
+    order = await orders.get(order_id) if is_valid_id(order_id) else None
+    if order is None:
+        raise _not_found(order_id)
+    policy.check_order_visible(principal, order.user_id, order_id)
+    return order
+
+
 class GetOrder:
+    """The order, if the caller may see it (own, or every order for moderators and admins)."""
+
     def __init__(self, orders: OrderRepository) -> None:
         self._orders = orders
 
-    async def execute(self, order_id: str) -> Order:
-        order = await self._orders.get(order_id) if is_valid_id(order_id) else None
-        if order is None:
-            raise _not_found(order_id)
-        return order
+    async def execute(self, principal: Principal, order_id: str) -> Order:
+        return await _get_order(self._orders, principal, order_id)
 
 
 class ListOrders:
-    """A page of orders, newest first, with the total matching count."""
+    """A page of orders, newest first, with the total matching count; a caller who may not
+    read every order sees only their own (another `user_id` filter is an empty page)."""
 
     def __init__(self, orders: OrderRepository) -> None:
         self._orders = orders
 
-    async def execute(self, where: OrderFilter, page: PageRequest) -> Page[Order]:
+    async def execute(
+        self, principal: Principal, where: OrderFilter, page: PageRequest
+    ) -> Page[Order]:
+        own_id = policy.require_authenticated(principal)
+        if not policy.can(principal, Action.READ_ANY_ORDER):
+            if own_id is None or where.user_id not in (None, own_id):
+                return Page([], 0)
+            where = replace(where, user_id=own_id)
         if where.user_id is not None and not is_valid_id(where.user_id):
             return Page([], 0)
         return await self._orders.list(where, page)
@@ -162,10 +197,20 @@ class ChangeOrderStatus:
         self._orders, self._uow, self._clock = orders, uow, clock
 
     async def execute(
-        self, order_id: str, status: OrderStatus, if_match: frozenset[int] | None = None
+        self,
+        principal: Principal,
+        order_id: str,
+        status: OrderStatus,
+        if_match: frozenset[int] | None = None,
     ) -> Order:
         """`if_match`: the versions the client accepts (HTTP If-Match); None for any."""
-        order = await GetOrder(self._orders).execute(order_id)
+        order = await _get_order(self._orders, principal, order_id)
+        policy.check_order_move(
+            principal,
+            order.user_id,
+            pending=order.status is OrderStatus.PENDING,
+            cancel=OrderStatus(status) is OrderStatus.CANCELLED,
+        )
         require_version(order.version, if_match, f"Order {order_id}")
         moved = order.moved_to(OrderStatus(status), self._clock.now())
         async with self._uow() as uow:

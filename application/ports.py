@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Protocol
 
+from domain.access import AccessClaims, IssuedAccessToken, RefreshToken
 from domain.analytics import DailyRegistrations, RoleCount, TopCustomer
 from domain.orders import IdempotencyRecord, Order, OrderFilter, OrderStatus
 from domain.pagination import Page, PageRequest
@@ -18,6 +19,12 @@ class UserRepository(Protocol):
 
     async def get(self, user_id: str) -> User | None:
         """The user, or None when missing (also for an id that is not 24 hex digits)."""
+
+    async def get_by_email(self, email: str) -> User | None:
+        """The user with this (already normalised, lower-case) email, or None."""
+
+    async def get_by_username(self, username: str) -> User | None:
+        """The user with exactly this username, or None."""
 
     async def list(self, where: UserFilter, page: PageRequest) -> Page[User]:
         """Matching users newest first (created_at, then id, descending) and their total;
@@ -89,9 +96,12 @@ class InventoryRepository(Protocol):
 class ProductSearch(Protocol):
     """Relevance-ranked full-text search, weights name 10, tags 5, description 1."""
 
-    async def search(self, text: str, page: PageRequest) -> list[SearchHit]:
+    async def search(
+        self, text: str, page: PageRequest, active_only: bool = False
+    ) -> list[SearchHit]:
         """Products matching any word of `text`, best first (score desc, then id asc); a text
-        with no words is an empty list, and no input is ever read as query syntax."""
+        with no words is an empty list, and no input is ever read as query syntax.
+        `active_only`: inactive products are left out (before paging)."""
 
     def unavailable_reason(self) -> str | None:
         """None when search works here; else why not (e.g. the store refused the text index
@@ -213,3 +223,36 @@ class AnalyticsReader(Protocol):
 
         The caller checks the limit (1 to 100).
         """
+
+
+class RefreshTokenRepository(Protocol):
+    """Refresh tokens by the SHA-256 hex digest of the opaque token (the token itself is never
+    stored). Writes are single conditional statements, so concurrent callers cannot both win."""
+
+    async def add(self, token: RefreshToken) -> None:
+        """Store a new token; DuplicateError("token_hash") when that hash exists."""
+
+    async def get(self, token_hash: str) -> RefreshToken | None:
+        """The token, or None when there is none (never stored, or removed after expiry)."""
+
+    async def mark_used(self, token_hash: str, at: datetime) -> bool:
+        """Set used_at = `at` only if the token is neither used nor revoked (one conditional
+        write): True for the one caller that did it, False for everyone else."""
+
+    async def revoke_family(self, family_id: str, at: datetime) -> int:
+        """Set revoked_at on every token of the family not yet revoked; how many."""
+
+    async def revoke_user(self, user_id: str, at: datetime) -> int:
+        """Set revoked_at on every token of the user not yet revoked; how many."""
+
+
+class TokenIssuer(Protocol):
+    """Signed, short-lived access tokens (a JWT adapter); pure CPU, microseconds: sync."""
+
+    def issue(self, user_id: str, role: str) -> IssuedAccessToken:
+        """A token for `user_id` with claims sub, role, iat (now, by the verifier's own clock:
+        exp is checked against it), exp, jti."""
+
+    def verify(self, token: str) -> AccessClaims:
+        """The claims of a genuine, unexpired token; InvalidTokenError otherwise (bad
+        signature, wrong algorithm or `alg: none`, expired, missing claims, malformed)."""

@@ -6,8 +6,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from application import policy
+from application.policy import Action
 from application.ports import Clock, ProductRepository, ProductSearch
 from application.versions import stale_as_precondition
+from domain.access import Principal
 from domain.errors import NotFoundError, SearchUnsupportedError, ValidationError
 from domain.ids import is_valid_id, new_id
 from domain.pagination import Page, PageRequest
@@ -69,32 +72,56 @@ class CreateProduct:
     def __init__(self, products: ProductRepository, clock: Clock) -> None:
         self._products, self._clock = products, clock
 
-    async def execute(self, cmd: CreateProductCommand) -> Product:
+    async def execute(self, principal: Principal, cmd: CreateProductCommand) -> Product:
+        policy.require(principal, Action.WRITE_CATALOG)
         product = new_product(cmd, new_id(), self._clock.now())
         await self._products.add(product)
         return product
 
 
+async def get_product(products: ProductRepository, product_id: str) -> Product:
+    """The product with this id, whatever the caller; NotFoundError otherwise."""
+    product = await products.get(product_id) if is_valid_id(product_id) else None
+    if product is None:
+        raise _not_found(product_id)
+    return product
+
+
+async def get_visible_product(
+    principal: Principal, products: ProductRepository, product_id: str
+) -> Product:
+    """The product, if the caller may see it: an inactive one is 404 to anonymous and users."""
+    product = await get_product(products, product_id)
+    if not product.is_active and not policy.sees_inactive_products(principal):
+        raise _not_found(product_id)
+    return product
+
+
 class GetProduct:
-    """The product with this id; NotFoundError otherwise."""
+    """The product with this id (inactive ones for moderators and admins only); 404 otherwise."""
 
     def __init__(self, products: ProductRepository) -> None:
         self._products = products
 
-    async def execute(self, product_id: str) -> Product:
-        product = await self._products.get(product_id) if is_valid_id(product_id) else None
-        if product is None:
-            raise _not_found(product_id)
-        return product
+    async def execute(self, principal: Principal, product_id: str) -> Product:
+        return await get_visible_product(principal, self._products, product_id)
 
 
 class ListProducts:
-    """A page of products, newest first, with the total matching count."""
+    """A page of products, newest first, with the total matching count. Anonymous callers and
+    users see active products only (asking for inactive ones is 401/403); moderators and
+    admins see all, and may filter on `is_active`."""
 
     def __init__(self, products: ProductRepository) -> None:
         self._products = products
 
-    async def execute(self, where: ProductFilter, page: PageRequest) -> Page[Product]:
+    async def execute(
+        self, principal: Principal, where: ProductFilter, page: PageRequest
+    ) -> Page[Product]:
+        if not policy.sees_inactive_products(principal):
+            if where.is_active is False:
+                policy.require(principal, Action.READ_INACTIVE_PRODUCTS)
+            where = replace(where, is_active=True)
         if (
             where.min_price is not None
             and where.max_price is not None
@@ -110,14 +137,15 @@ class UpdateProduct:
     def __init__(self, products: ProductRepository, clock: Clock) -> None:
         self._products, self._clock = products, clock
 
-    async def execute(self, cmd: UpdateProductCommand) -> Product:
+    async def execute(self, principal: Principal, cmd: UpdateProductCommand) -> Product:
+        policy.require(principal, Action.WRITE_CATALOG)
         unknown = cmd.changes.keys() - _UPDATABLE
         if unknown:
             raise ValidationError(f"cannot update {', '.join(sorted(unknown))}")
         cleared = sorted(k for k in _REQUIRED if k in cmd.changes and cmd.changes[k] is None)
         if cleared:
             raise ValidationError(f"{', '.join(cleared)} cannot be null")
-        product = await GetProduct(self._products).execute(cmd.product_id)
+        product = await get_product(self._products, cmd.product_id)
         require_version(product.version, cmd.if_match, f"Product {product.id}")
         changes = dict(cmd.changes)
         if "tags" in changes:
@@ -135,11 +163,14 @@ class DeleteProduct:
     def __init__(self, products: ProductRepository) -> None:
         self._products = products
 
-    async def execute(self, product_id: str, if_match: frozenset[int] | None = None) -> None:
+    async def execute(
+        self, principal: Principal, product_id: str, if_match: frozenset[int] | None = None
+    ) -> None:
         """`if_match`: the versions the client accepts (HTTP If-Match); None for any."""
+        policy.require(principal, Action.WRITE_CATALOG)
         version = None
         if if_match is not None:
-            product = await GetProduct(self._products).execute(product_id)
+            product = await get_product(self._products, product_id)
             require_version(product.version, if_match, f"Product {product_id}")
             version = product.version
         elif not is_valid_id(product_id):
@@ -154,13 +185,14 @@ class SearchProducts:
     def __init__(self, search: ProductSearch) -> None:
         self._search = search
 
-    async def execute(self, text: str, page: PageRequest) -> list[SearchHit]:
+    async def execute(self, principal: Principal, text: str, page: PageRequest) -> list[SearchHit]:
         """Raises SearchUnsupportedError (saying why) on a store that cannot search."""
         if reason := self._search.unavailable_reason():
             raise SearchUnsupportedError(reason)
         if not search_terms(text):
             return []
-        return await self._search.search(text, page)
+        active_only = not policy.sees_inactive_products(principal)
+        return await self._search.search(text, page, active_only=active_only)
 
 
 class BulkUpsertProducts:
@@ -191,7 +223,10 @@ class BulkUpsertProducts:
             products.append(product)
         return products
 
-    async def execute(self, items: Sequence[CreateProductCommand]) -> BulkUpsertResult:
+    async def execute(
+        self, principal: Principal, items: Sequence[CreateProductCommand]
+    ) -> BulkUpsertResult:
+        policy.require(principal, Action.WRITE_CATALOG)
         products = self.validate(items)
         if not products:
             return BulkUpsertResult(0, 0, 0)

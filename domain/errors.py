@@ -51,6 +51,42 @@ class StoreTimeoutError(DomainError):
         super().__init__(detail)
 
 
+class UnauthorizedError(DomainError):
+    """No valid credentials (401, sent with `WWW-Authenticate: Bearer`)."""
+
+    code = "not_authenticated"
+
+    def __init__(self, detail: str = "Not authenticated") -> None:
+        super().__init__(detail)
+
+
+class InvalidCredentialsError(UnauthorizedError):
+    """A login failed; one answer for an unknown account, a wrong password, an inactive user."""
+
+    code = "invalid_credentials"
+
+    def __init__(self, detail: str = "Incorrect username or password") -> None:
+        super().__init__(detail)
+
+
+class InvalidTokenError(UnauthorizedError):
+    """An access or refresh token is malformed, tampered, expired, revoked or for no one."""
+
+    code = "invalid_token"
+
+    def __init__(self, detail: str = "Invalid or expired token") -> None:
+        super().__init__(detail)
+
+
+class ForbiddenError(DomainError):
+    """The caller is known but may not do this (403)."""
+
+    code = "forbidden"
+
+    def __init__(self, detail: str = "You may not do this") -> None:
+        super().__init__(detail)
+
+
 class UnsupportedError(DomainError):
     """The store in use cannot do this at all (a missing capability, not an outage)."""
 

@@ -81,6 +81,7 @@ class ProductFilter:
     min_price: Decimal | None = None
     max_price: Decimal | None = None
     tag: str | None = None
+    is_active: bool | None = None
 
     def __post_init__(self) -> None:
         for name in ("min_price", "max_price"):

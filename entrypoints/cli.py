@@ -13,9 +13,10 @@ import typer
 import uvicorn
 from rich.console import Console
 
-from domain.errors import StoreTimeoutError, UnavailableError
+from domain.errors import DuplicateError, StoreTimeoutError, UnavailableError, ValidationError
 from domain.orders import OrderStatus
 from entrypoints.container import build_container, provide, start, stop
+from entrypoints.jwt_secret import SecretConfigError, jwt_secret
 from entrypoints.settings import Settings
 
 app = typer.Typer(help="Storefront: a hexagonal commerce API.", no_args_is_help=True)
@@ -44,6 +45,12 @@ def serve(
     from entrypoints.logs import configure_logging
 
     settings = Settings()
+    try:
+        jwt_secret(settings)  # fail now, in one line, rather than in the lifespan
+    except SecretConfigError as exc:
+        Console(stderr=True).print(f"[red]error:[/red] {exc}", soft_wrap=True)
+        raise typer.Exit(1) from None
+    console.print(token_hint(settings, f"http://{host}:{port}"), soft_wrap=True, highlight=False)
     configure_logging(settings.log_level, settings.log_format)
     if workers > 1 and settings.rate_limit_enabled and not settings.redis_url:
         structlog.get_logger().warning(
@@ -90,6 +97,58 @@ def metrics_directory(workers: int) -> Iterator[None]:
     finally:
         os.environ.pop(MULTIPROC_ENV, None)
         shutil.rmtree(path, ignore_errors=True)
+
+
+def token_hint(settings: Settings, base: str) -> str:
+    """How to get an admin's token: with FIRST_ADMIN_* set, the curl line; else how to make one."""
+    curl = f"curl -s -X POST {base}/api/auth/token -d username=%s -d password=%s"
+    password = settings.first_admin_password
+    if settings.first_admin_email and password and password.get_secret_value():
+        who = settings.first_admin_email
+        line = curl % (who, '"$FIRST_ADMIN_PASSWORD"')
+        return (
+            f"First admin: {who} (FIRST_ADMIN_EMAIL; created at start-up if missing). "
+            f"Get a token:\n  {line}"
+        )
+    line = curl % ("you@example.com", "'your password'")
+    return (
+        "No admin is configured. Either set FIRST_ADMIN_EMAIL and FIRST_ADMIN_PASSWORD "
+        "(environment or .env) and start again, or run "
+        "`.venv/bin/storefront create-admin --email you@example.com --username admin`. "
+        f"Then get a token:\n  {line}"
+    )
+
+
+@app.command("create-admin")
+def create_admin(
+    email: str = typer.Option(..., "--email", help="the admin's email"),
+    username: str = typer.Option(..., "--username", help="the admin's username"),
+) -> None:
+    """Create an admin user. The password comes from STOREFRONT_ADMIN_PASSWORD, else a hidden
+    prompt (asked twice). Exit 1 naming the field when the email or username is taken."""
+    password = os.environ.get("STOREFRONT_ADMIN_PASSWORD") or typer.prompt(
+        "Password", hide_input=True, confirmation_prompt=True
+    )
+    err = Console(stderr=True)
+
+    async def run():
+        container = build_container(Settings())
+        services = await start(container)
+        try:
+            return await services.create_admin.execute(email, username, password)
+        finally:
+            await stop(container)
+
+    try:
+        user = asyncio.run(run())
+    except DuplicateError as exc:
+        err.print(f"[red]error:[/red] {exc.field} is already taken: {exc.detail}", soft_wrap=True)
+        raise typer.Exit(1) from None
+    except (ValidationError, UnavailableError, StoreTimeoutError) as exc:
+        err.print(f"[red]error:[/red] {exc.detail}", soft_wrap=True)
+        raise typer.Exit(1) from None
+    assert user is not None
+    console.print(f"admin created: {user.username} <{user.email}> id {user.id}", soft_wrap=True)
 
 
 @app.command("create-indexes")

@@ -18,6 +18,7 @@ from adapters.memory.products import (
     InMemoryProductRepository,
     InMemoryProductSearch,
 )
+from adapters.memory.refresh_tokens import InMemoryRefreshTokenRepository
 from adapters.memory.state import InMemoryPing, InMemorySchema, open_memory_state
 from adapters.memory.users import InMemoryUserRepository
 from adapters.mongo.analytics import MongoAnalyticsReader
@@ -31,6 +32,7 @@ from adapters.mongo.products import (
     MongoProductRepository,
     MongoProductSearch,
 )
+from adapters.mongo.refresh_tokens import MongoRefreshTokenRepository
 from adapters.mongo.store import MongoPing, MongoSchema, open_client, open_store
 from adapters.mongo.users import MongoUserRepository
 from adapters.passwords import Argon2PasswordHasher
@@ -46,6 +48,7 @@ from adapters.postgres.products import (
     PostgresProductRepository,
     PostgresProductSearch,
 )
+from adapters.postgres.refresh_tokens import PostgresRefreshTokenRepository
 from adapters.postgres.users import PostgresUserRepository
 from adapters.sqlite.analytics import SqliteAnalyticsReader
 from adapters.sqlite.db import SqlitePing, SqliteSchema, open_sqlite
@@ -59,8 +62,11 @@ from adapters.sqlite.products import (
     SqliteProductRepository,
     SqliteProductSearch,
 )
+from adapters.sqlite.refresh_tokens import SqliteRefreshTokenRepository
 from adapters.sqlite.users import SqliteUserRepository
+from adapters.tokens import JwtTokenIssuer
 from application.analytics import ReportRegistrations, ReportTopCustomers, ReportUsersByRole
+from application.auth import Authenticate, CreateAdmin, Login, Logout, RefreshAccess
 from application.health import CheckHealth
 from application.inventory import AdjustStock, GetStock, SetStock
 from application.maintenance import PurgeInactiveUsers
@@ -75,6 +81,7 @@ from application.products import (
     UpdateProduct,
 )
 from application.users import DeleteUser, GetUser, ListUsers, RegisterUser, UpdateUser
+from entrypoints.jwt_secret import jwt_secret
 from entrypoints.metrics import instrument_storage
 from entrypoints.settings import Backend, Settings
 
@@ -88,6 +95,7 @@ class MemoryStorage(containers.DeclarativeContainer):
     product_search = providers.Singleton(InMemoryProductSearch, state)
     orders = providers.Singleton(InMemoryOrderRepository, state)
     idempotency = providers.Singleton(InMemoryIdempotencyRepository, state)
+    refresh_tokens = providers.Singleton(InMemoryRefreshTokenRepository, state)
     uow = providers.Singleton(partial, InMemoryUnitOfWork, state)
     ping = providers.Singleton(InMemoryPing)
     schema = providers.Singleton(InMemorySchema)
@@ -108,6 +116,7 @@ class SqliteStorage(containers.DeclarativeContainer):
     product_search = providers.Singleton(SqliteProductSearch, db)
     orders = providers.Singleton(SqliteOrderRepository, db)
     idempotency = providers.Singleton(SqliteIdempotencyRepository, db)
+    refresh_tokens = providers.Singleton(SqliteRefreshTokenRepository, db)
     uow = providers.Singleton(partial, SqliteUnitOfWork, db)
     ping = providers.Singleton(SqlitePing, db)
     schema = providers.Singleton(SqliteSchema, db)
@@ -136,6 +145,7 @@ class MongoStorage(containers.DeclarativeContainer):
     product_search = providers.Singleton(MongoProductSearch, store)
     orders = providers.Singleton(MongoOrderRepository, store)
     idempotency = providers.Singleton(MongoIdempotencyRepository, store)
+    refresh_tokens = providers.Singleton(MongoRefreshTokenRepository, store)
     uow = providers.Singleton(partial, MongoUnitOfWork, store)
     ping = providers.Singleton(MongoPing, store)
     schema = providers.Singleton(MongoSchema, store)
@@ -161,6 +171,7 @@ class PostgresStorage(containers.DeclarativeContainer):
     product_search = providers.Singleton(PostgresProductSearch, db)
     orders = providers.Singleton(PostgresOrderRepository, db)
     idempotency = providers.Singleton(PostgresIdempotencyRepository, db)
+    refresh_tokens = providers.Singleton(PostgresRefreshTokenRepository, db)
     uow = providers.Singleton(partial, PostgresUnitOfWork, db)
     ping = providers.Singleton(PostgresPing, db)
     schema = providers.Singleton(PostgresSchema, db)
@@ -203,6 +214,11 @@ class Services:
     registrations: ReportRegistrations
     top_customers: ReportTopCustomers
     purge_inactive_users: PurgeInactiveUsers
+    authenticate: Authenticate
+    login: Login
+    refresh_access: RefreshAccess
+    logout: Logout
+    create_admin: CreateAdmin
 
 
 class Container(containers.DeclarativeContainer):
@@ -214,6 +230,12 @@ class Container(containers.DeclarativeContainer):
         Argon2PasswordHasher,
         time_cost=settings.provided.password_hash_time_cost,
         memory_cost_kib=settings.provided.password_hash_memory_kib,
+        concurrency=settings.provided.password_hash_concurrency,
+    )
+    token_issuer = providers.Singleton(
+        JwtTokenIssuer,
+        secret=providers.Callable(partial, jwt_secret, settings),
+        minutes=settings.provided.access_token_minutes,
     )
 
     services = providers.Singleton(
@@ -221,7 +243,9 @@ class Container(containers.DeclarativeContainer):
         register_user=providers.Singleton(RegisterUser, storage.users, hasher, clock),
         get_user=providers.Singleton(GetUser, storage.users),
         list_users=providers.Singleton(ListUsers, storage.users),
-        update_user=providers.Singleton(UpdateUser, storage.users, hasher, clock),
+        update_user=providers.Singleton(
+            UpdateUser, storage.users, hasher, clock, storage.refresh_tokens
+        ),
         delete_user=providers.Singleton(DeleteUser, storage.users),
         check_health=providers.Singleton(CheckHealth, storage.ping, clock, storage.product_search),
         create_product=providers.Singleton(CreateProduct, storage.products, clock),
@@ -252,6 +276,26 @@ class Container(containers.DeclarativeContainer):
         registrations=providers.Singleton(ReportRegistrations, storage.analytics),
         top_customers=providers.Singleton(ReportTopCustomers, storage.analytics),
         purge_inactive_users=providers.Singleton(PurgeInactiveUsers, storage.users, clock),
+        authenticate=providers.Singleton(Authenticate, token_issuer, storage.users),
+        login=providers.Singleton(
+            Login,
+            storage.users,
+            hasher,
+            token_issuer,
+            storage.refresh_tokens,
+            clock,
+            settings.provided.refresh_token_days,
+        ),
+        refresh_access=providers.Singleton(
+            RefreshAccess,
+            storage.users,
+            token_issuer,
+            storage.refresh_tokens,
+            clock,
+            settings.provided.refresh_token_days,
+        ),
+        logout=providers.Singleton(Logout, storage.refresh_tokens, clock),
+        create_admin=providers.Singleton(CreateAdmin, storage.users, hasher, clock),
     )
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import ValidationError as SchemaError
 
 from application.products import BULK_MAX, BulkUpsertProducts, CreateProductCommand
+from domain.access import SYSTEM
 from domain.errors import ValidationError
 from entrypoints.http.schemas.products import ProductCreate
 
@@ -135,7 +136,7 @@ async def import_products(
     async def flush() -> None:
         if not batch:
             return
-        result = await bulk.execute(batch)
+        result = await bulk.execute(SYSTEM, batch)
         report.inserted += result.upserted
         report.updated += result.modified
         report.unchanged += result.matched - result.modified

@@ -11,6 +11,7 @@ from rich.progress import Progress
 from adapters.passwords import PrecomputedPasswordHasher
 from application.products import BULK_MAX, BulkUpsertProducts, CreateProductCommand
 from application.users import RegisterUser, RegisterUserCommand
+from domain.access import SYSTEM
 from domain.errors import DuplicateError
 from domain.users import Address, Role
 from entrypoints.container import provide
@@ -190,13 +191,14 @@ async def seed_users(
     created: dict[str, str] | None = None,
 ) -> None:
     """Through RegisterUser; a user that already exists (a second run) is counted, not an error.
-    `created`, when given, receives username -> id of every user this run created."""
+    `created`, when given, receives username -> id of every active user this run created
+    (the ones who may order)."""
 
     async def one(cmd: RegisterUserCommand) -> None:
         try:
-            user = await register.execute(cmd)
+            user = await register.execute(SYSTEM, cmd)
             report.users_created += 1
-            if created is not None:
+            if created is not None and user.is_active:
                 created[user.username] = user.id
         except DuplicateError:
             report.users_existing += 1
@@ -220,7 +222,7 @@ async def seed_products(
     batch_size = max(1, min(batch_size, BULK_MAX))
     commands = product_commands(seed, count)
     while batch := [cmd for _, cmd in zip(range(batch_size), commands, strict=False)]:
-        result = await bulk.execute(batch)
+        result = await bulk.execute(SYSTEM, batch)
         report.products_inserted += result.upserted
         report.products_updated += result.modified
         report.products_unchanged += result.matched - result.modified

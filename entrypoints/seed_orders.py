@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from application.orders import PlaceOrderCommand
+from domain.access import SYSTEM
 from domain.orders import OrderStatus
 from domain.pagination import MAX_LIMIT, PageRequest
 from domain.products import ProductFilter
@@ -72,12 +73,14 @@ def by_seed_number(names_to_ids: Iterable[tuple[str, str]], pattern: re.Pattern)
 
 
 async def stored_seeded_user_ids(list_users) -> list[str]:
-    """Every seeded user in the store, through ListUsers pages (for a run that did not create
-    them all itself: a re-run, or --orders alone)."""
+    """Every active seeded user in the store, through ListUsers pages (for a run that did not
+    create them all itself: a re-run, or --orders alone); deactivated users cannot order."""
     found: list[tuple[str, str]] = []
     skip = 0
     while True:
-        page = await list_users.execute(UserFilter(), PageRequest(skip, MAX_LIMIT))
+        page = await list_users.execute(
+            SYSTEM, UserFilter(is_active=True), PageRequest(skip, MAX_LIMIT)
+        )
         found += [(user.username, user.id) for user in page.items]
         skip += MAX_LIMIT
         if len(page.items) < MAX_LIMIT:
@@ -89,7 +92,7 @@ async def stored_seeded_product_ids(list_products) -> list[str]:
     found: list[tuple[str, str]] = []
     skip = 0
     while True:
-        page = await list_products.execute(ProductFilter(), PageRequest(skip, MAX_LIMIT))
+        page = await list_products.execute(SYSTEM, ProductFilter(), PageRequest(skip, MAX_LIMIT))
         found += [(p.sku, p.id) for p in page.items if p.is_active]
         skip += MAX_LIMIT
         if len(page.items) < MAX_LIMIT:
@@ -120,16 +123,18 @@ async def seed_orders(
         for product, quantity in plan.lines:
             needed[product] += quantity
     await _bounded(
-        (services.adjust_stock.execute(product_ids[p], q) for p, q in needed.items()),
+        (services.adjust_stock.execute(SYSTEM, product_ids[p], q) for p, q in needed.items()),
         concurrency,
     )
 
     async def one(plan: OrderPlan) -> None:
         items = tuple((product_ids[p], q) for p, q in plan.lines)
-        placed = await services.place_order.execute(PlaceOrderCommand(user_ids[plan.user], items))
+        placed = await services.place_order.execute(
+            SYSTEM, PlaceOrderCommand(user_ids[plan.user], items)
+        )
         order = placed.order
         for status in plan.moves:
-            order = await services.change_order_status.execute(order.id, status)
+            order = await services.change_order_status.execute(SYSTEM, order.id, status)
         report.placed += 1
         report.by_status[order.status] += 1
         on_progress(1)

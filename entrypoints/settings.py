@@ -46,6 +46,17 @@ class Settings(BaseSettings):
     password_hash_time_cost: int = Field(3, ge=1)
     password_hash_memory_kib: int = Field(65536, ge=8)
 
+    # identity and access (issue 11)
+    jwt_secret: SecretStr | None = Field(
+        None, description=">= 32 bytes; unset on sqlite/memory: generated (see README)"
+    )
+    access_token_minutes: int = Field(15, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(14, ge=1, le=365)
+    password_hash_concurrency: int | None = Field(None, ge=1, description="default: CPU count")
+    first_admin_email: str | None = None
+    first_admin_password: SecretStr | None = None
+    first_admin_username: str = "admin"
+
     # keyset pagination: the HMAC key of list cursors; unset, a random one per process start
     # (cursors then stop working at a restart and differ between workers: set it in production)
     cursor_secret: SecretStr | None = Field(None, min_length=32)

@@ -33,6 +33,9 @@ from tests.mongo_server import (  # noqa: F401 (fixtures and a hook, registered 
 REAL_MONGO_LEGS = REAL_MONGO_DRIVERS
 LEGS = ["memory", "sqlite", "mongo-fake", *REAL_MONGO_LEGS, "postgres"]
 FAST_HASH = {"password_hash_time_cost": 1, "password_hash_memory_kib": 1024}
+# mongo/postgres refuse to start without JWT_SECRET; sqlite/memory legs generate their own
+TEST_JWT_SECRET = "test-only-jwt-secret-0123456789abcdef"
+
 # Rate limits have tests of their own (tests/http/test_rate_limits.py); elsewhere they are off
 # so that a test may send as many requests as it needs.
 NO_RATE_LIMITS = {"rate_limit_enabled": False}
@@ -167,6 +170,7 @@ def make_settings(leg: str, tmp_path, **overrides) -> Settings:
         "mongodb_driver": REAL_MONGO_LEGS.get(leg, "motor"),  # mongo-fake is Motor-shaped
         **FAST_HASH,
         **NO_RATE_LIMITS,
+        **({"jwt_secret": TEST_JWT_SECRET} if backend in ("mongo", "postgres") else {}),
         **overrides,
     }
     return Settings(_env_file=None, **values)

@@ -60,6 +60,7 @@ class Capabilities:
     """None where the server can, else what it answered when the probe asked."""
 
     text_search: str | None = None
+    failpoints: str | None = None
     covered_scan: str | None = None
     ne_index_bounds: str | None = None
     partial_index: str | None = None
@@ -122,6 +123,13 @@ def probe_capabilities(client: Any) -> Capabilities:
             found.text_search = (
                 f"the server cannot run $text: creating a text index on a scratch collection "
                 f"answered {code}: {said}"
+            )
+        try:
+            client.admin.command("configureFailPoint", "failCommand", mode="off")
+        except OperationFailure as exc:
+            found.failpoints = (
+                "the server has no failCommand failpoint (a test command; mongod needs "
+                f"--setParameter enableTestCommands=1): configureFailPoint answered {exc}"
             )
         for capability, reason in probe_planner(client[name]).items():
             setattr(found, capability, reason)

@@ -34,6 +34,7 @@ def _matches(p: Product, where: ProductFilter) -> bool:
         and (where.min_price is None or p.price >= where.min_price)
         and (where.max_price is None or p.price <= where.max_price)
         and (where.tag is None or where.tag in p.tags)
+        and (where.is_active is None or p.is_active == where.is_active)
     )
 
 
@@ -156,10 +157,14 @@ class InMemoryProductSearch:
     def unavailable_reason(self) -> str | None:
         return None  # search always works on this store
 
-    async def search(self, text: str, page: PageRequest) -> list[SearchHit]:
+    async def search(
+        self, text: str, page: PageRequest, active_only: bool = False
+    ) -> list[SearchHit]:
         terms = set(search_terms(text))
         hits = []
         for product in self._products.values():
+            if active_only and not product.is_active:
+                continue
             fields = {
                 "name": product.name,
                 "tags": " ".join(product.tags),

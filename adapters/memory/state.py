@@ -4,6 +4,7 @@ import asyncio
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from domain.access import RefreshToken
 from domain.orders import IdempotencyRecord, Order
 from domain.products import Product
 from domain.users import User
@@ -20,6 +21,7 @@ class MemoryState:
     inventory: dict[str, int] = field(default_factory=dict)  # product id -> quantity
     orders: dict[str, Order] = field(default_factory=dict)
     idempotency: dict[str, IdempotencyRecord] = field(default_factory=dict)
+    refresh_tokens: dict[str, RefreshToken] = field(default_factory=dict)  # by token hash
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # units of work, one at a time
 
 

@@ -42,6 +42,14 @@ class InMemoryUserRepository:
     async def get(self, user_id: str) -> User | None:
         return self._users.get(user_id)
 
+    async def get_by_email(self, email: str) -> User | None:
+        user_id = self._index["email"].get(email)
+        return self._users.get(user_id) if user_id is not None else None
+
+    async def get_by_username(self, username: str) -> User | None:
+        user_id = self._index["username"].get(username)
+        return self._users.get(user_id) if user_id is not None else None
+
     async def list(self, where: UserFilter, page: PageRequest) -> Page[User]:
         if where.is_active is None and where.role is None:
             matching: Collection[User] = self._users.values()

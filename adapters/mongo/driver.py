@@ -1,5 +1,6 @@
 """The few places where PyMongo's async API and Motor differ, in one module."""
 
+import time
 from typing import Any
 
 DRIVERS = ("pymongo", "motor")
@@ -65,3 +66,72 @@ async def start_session(driver: str, client: Any) -> Any:
     if driver == "motor":
         return await client.start_session()
     return client.start_session()
+
+
+_TRANSACTION_RETRY_SECONDS = 120  # PyMongo's with_transaction limit, documented
+_MAX_TIME_MS_EXPIRED = 50
+
+
+def _max_time_expired(exc: Any) -> bool:
+    from pymongo.errors import OperationFailure
+
+    if not isinstance(exc, OperationFailure):
+        return False
+    concern_error = (exc.details or {}).get("writeConcernError") or {}
+    return _MAX_TIME_MS_EXPIRED in (exc.code, concern_error.get("code"))
+
+
+async def run_in_transaction(
+    driver: str, session: Any, callback: Any, *, read_concern: Any, write_concern: Any
+) -> Any:
+    """`session.with_transaction(callback, ...)` as PyMongo documents it: an error labelled
+    TransientTransactionError, raised by the callback or by the commit, runs the whole
+    transaction again; UnknownTransactionCommitResult retries the commit (unless the commit hit
+    its maxTimeMS); retrying stops after 120 s.
+
+    PyMongo's async API does exactly that. Motor 3.7's with_transaction commits in the
+    `async with start_transaction()` block's exit, outside its retry loop, so a commit that
+    fails with TransientTransactionError escapes unretried (seen on the real wire with a
+    failCommand failpoint); for Motor this is the same loop, over Motor's own session calls.
+    """
+    if driver != "motor":
+        return await session.with_transaction(
+            callback, read_concern=read_concern, write_concern=write_concern
+        )
+    from pymongo.errors import PyMongoError
+
+    started = time.monotonic()
+
+    def in_time() -> bool:
+        return time.monotonic() - started < _TRANSACTION_RETRY_SECONDS
+
+    while True:
+        session.start_transaction(read_concern=read_concern, write_concern=write_concern)
+        try:
+            result = await callback(session)
+        except Exception as exc:
+            if session.in_transaction:
+                await session.abort_transaction()
+            if (
+                isinstance(exc, PyMongoError)
+                and exc.has_error_label("TransientTransactionError")
+                and in_time()
+            ):
+                continue
+            raise
+        if not session.in_transaction:
+            return result  # the callback ended the transaction itself
+        while True:
+            try:
+                await session.commit_transaction()
+            except PyMongoError as exc:
+                if (
+                    exc.has_error_label("UnknownTransactionCommitResult")
+                    and in_time()
+                    and not _max_time_expired(exc)
+                ):
+                    continue
+                if exc.has_error_label("TransientTransactionError") and in_time():
+                    break  # run the whole transaction again
+                raise
+            return result

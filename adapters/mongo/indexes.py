@@ -76,6 +76,21 @@ INDEXES["idempotency_keys"] = [
     IndexModel([("created_at", ASCENDING)], name="expire_after_24h", expireAfterSeconds=86400),
 ]
 
+# identity and access (issue 11): refresh tokens by hash (_id); the TTL monitor removes expired
+# ones (reads check expires_at too: the monitor runs about once a minute)
+INDEXES["refresh_tokens"] = [
+    IndexModel([("expires_at", ASCENDING)], name="expire_at_expires_at", expireAfterSeconds=0),
+    IndexModel([("family_id", ASCENDING)], name="family"),
+    IndexModel([("user_id", ASCENDING)], name="user"),
+]
+# anonymous callers and users list active products only, newest first
+INDEXES["products"].append(
+    IndexModel(
+        [("is_active", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
+        name="active_created",
+    )
+)
+
 
 # what a server answers when an index of that name or keys exists with another definition: a
 # conflict for the operator to resolve, never taken as "text indexes are not supported"

@@ -19,7 +19,7 @@ from adapters.common.uow import (
     UpdateOrder,
     Write,
 )
-from adapters.mongo.driver import start_session
+from adapters.mongo.driver import run_in_transaction, start_session
 from adapters.mongo.errors import translated
 from adapters.mongo.mapping import (
     after,
@@ -96,8 +96,11 @@ class MongoUnitOfWork(RecordingUnitOfWork):
             for write in writes:
                 await self._apply_one(write, session)
 
-        async with await start_session(self._store.driver, self._store.client) as session:
-            await session.with_transaction(
+        driver = self._store.driver
+        async with await start_session(driver, self._store.client) as session:
+            await run_in_transaction(
+                driver,
+                session,
                 run,
                 read_concern=ReadConcern("snapshot"),
                 write_concern=WriteConcern("majority"),

@@ -41,6 +41,8 @@ def _query(where: ProductFilter) -> dict[str, Any]:
         query["price"] = price
     if where.tag is not None:
         query["tags"] = str(where.tag)
+    if where.is_active is not None:
+        query["is_active"] = bool(where.is_active)
     return query
 
 
@@ -171,15 +173,20 @@ class MongoProductSearch:
         return self._store.search_unavailable
 
     @translated
-    async def search(self, text: str, page: PageRequest) -> list[SearchHit]:
+    async def search(
+        self, text: str, page: PageRequest, active_only: bool = False
+    ) -> list[SearchHit]:
         if self._store.search_unavailable:
             raise SearchUnsupportedError(self._store.search_unavailable)
         terms = search_terms(text)
         if not terms:
             return []
         # plain words only: quotes and leading '-' (phrases, negation) never reach $search
+        query: dict[str, Any] = {"$text": {"$search": " ".join(terms)}}
+        if active_only:
+            query["is_active"] = True
         cursor = (
-            self._products.find({"$text": {"$search": " ".join(terms)}}, {"score": _TEXT_SCORE})
+            self._products.find(query, {"score": _TEXT_SCORE})
             .sort([("score", _TEXT_SCORE), ("_id", 1)])
             .skip(page.skip)
             .limit(page.limit)

@@ -41,6 +41,16 @@ class MongoUserRepository:
         return document_user(doc) if doc is not None else None
 
     @translated
+    async def get_by_email(self, email: str) -> User | None:
+        doc = await self._users.find_one({"email": str(email)})
+        return document_user(doc) if doc is not None else None
+
+    @translated
+    async def get_by_username(self, username: str) -> User | None:
+        doc = await self._users.find_one({"username": str(username)})
+        return document_user(doc) if doc is not None else None
+
+    @translated
     async def list(self, where: UserFilter, page: PageRequest) -> Page[User]:
         query = _query(where)
         found = self._users.find(after(query, page))

@@ -189,11 +189,16 @@ class PostgresDatabase:
             with translating():
                 try:
                     yield conn
-                except (TimeoutError, *CONNECTION_LOST):
+                except (TimeoutError, *CONNECTION_LOST) as exc:
                     # dead, or a client-side timeout with a cancel request in flight: drop the
                     # connection rather than wait for a server that may not answer at all
                     with contextlib.suppress(pg.InterfaceError):  # already released
                         conn.terminate()
+                    if not isinstance(exc, TimeoutError):
+                        # what killed this one (a restart, pg_terminate_backend) most likely
+                        # killed its idle siblings too: have the pool replace them all on their
+                        # next acquire instead of handing each out to fail one request
+                        await pool.expire_connections()
                     raise
         finally:
             try:

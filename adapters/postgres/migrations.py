@@ -133,6 +133,25 @@ MIGRATIONS: list[tuple[int, str]] = [
         """,
     ),
     (
+        7,
+        """
+        -- identity and access (issue 11): refresh tokens, stored only as SHA-256 hex digests
+        CREATE TABLE refresh_tokens (
+            token_hash char(64) COLLATE "C" PRIMARY KEY,
+            family_id  char(24) COLLATE "C" NOT NULL,
+            user_id    char(24) COLLATE "C" NOT NULL,  -- no foreign key: refresh re-reads users
+            created_at timestamptz NOT NULL,
+            expires_at timestamptz NOT NULL,
+            used_at    timestamptz,                     -- set once, when rotated
+            revoked_at timestamptz
+        );
+        CREATE INDEX refresh_tokens_family ON refresh_tokens (family_id);
+        CREATE INDEX refresh_tokens_user_expires ON refresh_tokens (user_id, expires_at);
+        -- anonymous callers and users list active products only, newest first
+        CREATE INDEX products_active_created ON products (is_active, created_at DESC, id DESC);
+        """,
+    ),
+    (
         9,
         """
         -- optimistic concurrency (issue 15): every write checks and moves the row's version

@@ -68,7 +68,7 @@ _SEARCH = (
     " FROM unnest($1::text[]) AS w)"
     f" SELECT {', '.join(f'p.{c.strip()}' for c in PRODUCT_COLUMNS.split(','))},"
     f" ts_rank('{_RANK_WEIGHTS}', p.search, q.query) AS score"
-    " FROM products p, q WHERE p.search @@ q.query"
+    " FROM products p, q WHERE p.search @@ q.query AND (NOT $4::boolean OR p.is_active)"
     " ORDER BY score DESC, p.id LIMIT $2 OFFSET $3"
 )
 
@@ -90,6 +90,8 @@ def _where(where: ProductFilter) -> tuple[str, list[object]]:
         add("price <= {}", Decimal(where.max_price))
     if where.tag is not None:
         add("tags @> ARRAY[{}::text]", str(where.tag))  # served by the GIN index on tags
+    if where.is_active is not None:
+        add("is_active = {}", bool(where.is_active))
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
 
 
@@ -232,9 +234,13 @@ class PostgresProductSearch:
     def unavailable_reason(self) -> str | None:
         return None  # search always works on this store
 
-    async def search(self, text: str, page: PageRequest) -> list[SearchHit]:
+    async def search(
+        self, text: str, page: PageRequest, active_only: bool = False
+    ) -> list[SearchHit]:
         terms = search_terms(text)
         if not terms:
             return []
-        rows = await self._db.read(lambda conn: conn.fetch(_SEARCH, terms, page.limit, page.skip))
+        rows = await self._db.read(
+            lambda conn: conn.fetch(_SEARCH, terms, page.limit, page.skip, active_only)
+        )
         return [SearchHit(row_product(r), round(float(r["score"]), 6)) for r in rows]

@@ -18,6 +18,8 @@ _UPDATE = (
 )
 _EXISTS = "SELECT 1 FROM users WHERE id = $1"
 _GET = f"SELECT {USER_COLUMNS} FROM users WHERE id = $1"
+_GET_BY_EMAIL = f"SELECT {USER_COLUMNS} FROM users WHERE email = $1"
+_GET_BY_USERNAME = f"SELECT {USER_COLUMNS} FROM users WHERE username = $1"
 # `NOT is_active` as written in the partial index users_inactive_updated, so it applies
 PURGE_INACTIVE = "DELETE FROM users WHERE NOT is_active AND updated_at < $1"
 
@@ -47,6 +49,14 @@ class PostgresUserRepository:
         if not is_valid_id(user_id):
             return None
         row = await self._db.read(lambda conn: conn.fetchrow(_GET, user_id))
+        return row_user(row) if row is not None else None
+
+    async def get_by_email(self, email: str) -> User | None:
+        row = await self._db.read(lambda conn: conn.fetchrow(_GET_BY_EMAIL, email))
+        return row_user(row) if row is not None else None
+
+    async def get_by_username(self, username: str) -> User | None:
+        row = await self._db.read(lambda conn: conn.fetchrow(_GET_BY_USERNAME, username))
         return row_user(row) if row is not None else None
 
     async def list(self, where: UserFilter, page: PageRequest) -> Page[User]:

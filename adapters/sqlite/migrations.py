@@ -154,6 +154,25 @@ MIGRATIONS: list[tuple[int, str]] = [
         """,
     ),
     (
+        7,
+        """
+        -- identity and access (issue 11): refresh tokens, stored only as SHA-256 hex digests
+        CREATE TABLE refresh_tokens (
+            token_hash TEXT PRIMARY KEY,
+            family_id  TEXT NOT NULL,
+            user_id    TEXT NOT NULL,          -- no foreign key: refresh re-reads the user
+            created_at TEXT NOT NULL,          -- ISO-8601 UTC, milliseconds
+            expires_at TEXT NOT NULL,
+            used_at    TEXT,                   -- set once, when rotated
+            revoked_at TEXT
+        ) WITHOUT ROWID;
+        CREATE INDEX refresh_tokens_family ON refresh_tokens (family_id);
+        CREATE INDEX refresh_tokens_user_expires ON refresh_tokens (user_id, expires_at);
+        -- anonymous callers and users list active products only, newest first
+        CREATE INDEX products_active_created ON products (is_active, created_at DESC, id DESC);
+        """,
+    ),
+    (
         9,
         """
         -- optimistic concurrency (issue 15): every write checks and moves the row's version

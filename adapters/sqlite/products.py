@@ -62,7 +62,8 @@ _BM25 = "bm25(products_fts, {name}.0, {tags}.0, {description}.0)".format(**SEARC
 _SEARCH = (
     f"SELECT {_COLUMNS_P}, -{_BM25} AS score FROM products_fts"
     " JOIN products p ON p.pk = products_fts.rowid"
-    f" WHERE products_fts MATCH ? ORDER BY {_BM25}, p.id LIMIT ? OFFSET ?"
+    " WHERE products_fts MATCH ? AND (? = 0 OR p.is_active = 1)"
+    f" ORDER BY {_BM25}, p.id LIMIT ? OFFSET ?"
 )
 
 
@@ -80,6 +81,9 @@ def _where(where: ProductFilter) -> tuple[str, list[object]]:
     if where.tag is not None:
         clauses.append("pk IN (SELECT product_pk FROM product_tags WHERE tag = ?)")
         params.append(where.tag)
+    if where.is_active is not None:
+        clauses.append("is_active = ?")
+        params.append(int(where.is_active))
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
 
 
@@ -222,10 +226,13 @@ class SqliteProductSearch:
     def unavailable_reason(self) -> str | None:
         return None  # search always works on this store
 
-    async def search(self, text: str, page: PageRequest) -> list[SearchHit]:
+    async def search(
+        self, text: str, page: PageRequest, active_only: bool = False
+    ) -> list[SearchHit]:
         query = fts_query(text)
         if not query:
             return []
+        params = (query, int(active_only), page.limit, page.skip)
         with translated():
-            rows = self._db.reader.execute(_SEARCH, (query, page.limit, page.skip)).fetchall()
+            rows = self._db.reader.execute(_SEARCH, params).fetchall()
         return [SearchHit(row_product(r), r[11]) for r in rows]

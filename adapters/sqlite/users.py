@@ -17,6 +17,8 @@ _UPDATE = (
 )
 _EXISTS = "SELECT 1 FROM users WHERE id = ?"
 _GET = f"SELECT {USER_COLUMNS} FROM users WHERE id = ?"
+_GET_BY_EMAIL = f"SELECT {USER_COLUMNS} FROM users WHERE email = ?"
+_GET_BY_USERNAME = f"SELECT {USER_COLUMNS} FROM users WHERE username = ?"
 # `is_active = 0` is a literal so the partial index users_inactive_updated applies
 PURGE_INACTIVE = "DELETE FROM users WHERE is_active = 0 AND updated_at < ?"
 
@@ -43,6 +45,16 @@ class SqliteUserRepository:
     async def get(self, user_id: str) -> User | None:
         with translated():
             row = self._db.reader.execute(_GET, (user_id,)).fetchone()
+        return row_user(row) if row is not None else None
+
+    async def get_by_email(self, email: str) -> User | None:
+        with translated():
+            row = self._db.reader.execute(_GET_BY_EMAIL, (email,)).fetchone()
+        return row_user(row) if row is not None else None
+
+    async def get_by_username(self, username: str) -> User | None:
+        with translated():
+            row = self._db.reader.execute(_GET_BY_USERNAME, (username,)).fetchone()
         return row_user(row) if row is not None else None
 
     async def list(self, where: UserFilter, page: PageRequest) -> Page[User]:

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, Query
 
-from entrypoints.http.deps import ServicesDep
+from entrypoints.http.deps import PrincipalDep, ServicesDep
 from entrypoints.http.errors import error_responses
 from entrypoints.http.schemas.analytics import PurgeOut
 
@@ -12,14 +12,15 @@ router = APIRouter(prefix="/api/admin", tags=["maintenance"])
 @router.delete(
     "/inactive-users",
     response_model=PurgeOut,
-    responses=error_responses(422, 503, 504),
+    responses=error_responses(401, 403, 422, 503, 504),
 )
 async def purge_inactive_users(
+    principal: PrincipalDep,
     services: ServicesDep,
     days: int = Query(365, ge=1, description="delete users inactive and unchanged for longer"),
 ):
     """Delete users with is_active false whose updated_at is more than `days` days old.
 
-    Their orders are kept.
+    Their orders are kept. Admins only.
     """
-    return PurgeOut(deleted=await services.purge_inactive_users.execute(days))
+    return PurgeOut(deleted=await services.purge_inactive_users.execute(principal, days))

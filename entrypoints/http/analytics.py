@@ -5,49 +5,51 @@ import datetime as dt
 from fastapi import APIRouter, Query
 
 from domain.analytics import MAX_TOP_CUSTOMERS
-from entrypoints.http.deps import ServicesDep
+from entrypoints.http.deps import PrincipalDep, ServicesDep
 from entrypoints.http.errors import error_responses
 from entrypoints.http.schemas.analytics import DailyRegistrationsOut, RoleCountOut, TopCustomerOut
 
-router = APIRouter(prefix="/api/analytics", tags=["analytics"])
+router = APIRouter(prefix="/api/analytics", tags=["analytics"])  # moderators and admins
 _STORE_ERRORS = (503, 504)
 
 
 @router.get(
     "/users/by-role",
     response_model=list[RoleCountOut],
-    responses=error_responses(*_STORE_ERRORS),
+    responses=error_responses(401, 403, *_STORE_ERRORS),
 )
-async def users_by_role(services: ServicesDep):
+async def users_by_role(principal: PrincipalDep, services: ServicesDep):
     """Users per role (total, active, inactive), by total descending, then role name."""
-    return await services.users_by_role.execute()
+    return await services.users_by_role.execute(principal)
 
 
 @router.get(
     "/users/registrations",
     response_model=list[DailyRegistrationsOut],
-    responses=error_responses(422, *_STORE_ERRORS),
+    responses=error_responses(401, 403, 422, *_STORE_ERRORS),
 )
 async def registrations(
+    principal: PrincipalDep,
     services: ServicesDep,
     start: dt.date = Query(description="first UTC day, included (YYYY-MM-DD)"),
     end: dt.date = Query(description="last UTC day, included; at most 366 days in all"),
 ):
     """Users created per UTC day, by day; days with none are omitted."""
-    rows = await services.registrations.execute(start, end)
+    rows = await services.registrations.execute(principal, start, end)
     return [DailyRegistrationsOut.of(row) for row in rows]
 
 
 @router.get(
     "/customers/top",
     response_model=list[TopCustomerOut],
-    responses=error_responses(422, *_STORE_ERRORS),
+    responses=error_responses(401, 403, 422, *_STORE_ERRORS),
 )
 async def top_customers(
+    principal: PrincipalDep,
     services: ServicesDep,
     limit: int = Query(10, ge=1, le=MAX_TOP_CUSTOMERS, description="how many customers"),
 ):
     """Users by count of their orders that are not cancelled (descending), then total spent
     (descending), then id; users that no longer exist are left out (their orders are kept)."""
-    rows = await services.top_customers.execute(limit)
+    rows = await services.top_customers.execute(principal, limit)
     return [TopCustomerOut.of(row) for row in rows]

@@ -6,12 +6,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
+from entrypoints.bootstrap import bootstrap
 from entrypoints.container import Container, build_container, start, stop
-from entrypoints.http import admin, analytics, errors, health, orders, users
+from entrypoints.http import admin, analytics, auth, errors, health, orders, users
 from entrypoints.http import inventory as inventory_routes
 from entrypoints.http import products as product_routes
 from entrypoints.http.middleware import install as install_middleware
 from entrypoints.http.paging import Cursors
+from entrypoints.jwt_secret import jwt_secret
 from entrypoints.settings import Settings
 
 
@@ -21,9 +23,11 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        jwt_secret(settings)  # no secret where one is required: fail now, with the reason
         app.state.services = await start(container)
         try:
-            yield
+            async with bootstrap(settings, app.state.services):
+                yield
         finally:
             await stop(container)
 
@@ -43,6 +47,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     errors.install(app)
     install_middleware(app, settings, container)  # request id, logs, metrics, rate limits
     app.include_router(health.router)
+    app.include_router(auth.router)
     app.include_router(users.router)
     app.include_router(product_routes.router)
     app.include_router(inventory_routes.router)

@@ -3,8 +3,12 @@
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
 
+from domain.access import Principal
 from entrypoints.container import Services
+
+TOKEN_URL = "/api/auth/token"
 
 
 async def _services(request: Request) -> Services:
@@ -12,3 +16,23 @@ async def _services(request: Request) -> Services:
 
 
 ServicesDep = Annotated[Services, Depends(_services)]
+
+
+class BearerPrincipal(OAuth2PasswordBearer):
+    """The caller, from `Authorization: Bearer <jwt>` (RFC 6750): ONE async dependency, one
+    signature check and one user read (application.auth.Authenticate). No token: anonymous
+    (routes decide through the policy whether that is enough); a bad one: 401.
+
+    It is FastAPI's OAuth2PasswordBearer, so OpenAPI shows the password flow (the Authorize
+    button of /docs) and a lock on every route that uses it.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(tokenUrl=TOKEN_URL, auto_error=False)
+
+    async def __call__(self, request: Request) -> Principal:  # type: ignore[override]
+        token = await super().__call__(request)
+        return await request.app.state.services.authenticate.execute(token)
+
+
+PrincipalDep = Annotated[Principal, Depends(BearerPrincipal())]

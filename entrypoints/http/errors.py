@@ -10,9 +10,12 @@ from pydantic import BaseModel
 from domain.errors import (
     ConflictError,
     DomainError,
+    ForbiddenError,
+    InvalidTokenError,
     NotFoundError,
     PreconditionFailedError,
     StoreTimeoutError,
+    UnauthorizedError,
     UnavailableError,
     UnsupportedError,
     ValidationError,
@@ -21,6 +24,8 @@ from domain.errors import (
 log = logging.getLogger(__name__)
 
 STATUS: dict[type[DomainError], int] = {
+    UnauthorizedError: 401,
+    ForbiddenError: 403,
     NotFoundError: 404,
     ConflictError: 409,
     ValidationError: 422,
@@ -43,14 +48,41 @@ def status_for(exc: DomainError) -> int:
     return 500
 
 
+_DESCRIPTIONS = {
+    401: "No valid bearer token (missing where one is needed, bad, expired or revoked); "
+    "sent with `WWW-Authenticate: Bearer`",
+    403: "The caller's role may not do this (`code: forbidden`)",
+}
+
+
 def error_responses(*codes: int) -> dict[int | str, dict]:
     """OpenAPI `responses=` for routes that can fail with these codes."""
-    return {code: {"model": ErrorBody} for code in codes}
+    return {
+        code: {
+            "model": ErrorBody,
+            **({"description": _DESCRIPTIONS[code]} if code in _DESCRIPTIONS else {}),
+        }
+        for code in codes
+    }
+
+
+def _challenge(exc: DomainError) -> dict[str, str] | None:
+    """RFC 6750 section 3: a 401 names the Bearer scheme (and `invalid_token` when one was
+    sent and refused)."""
+    if isinstance(exc, InvalidTokenError):
+        return {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+    if isinstance(exc, UnauthorizedError):
+        return {"WWW-Authenticate": "Bearer"}
+    return None
 
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    return JSONResponse({"detail": exc.detail, "code": exc.code}, status_code=status_for(exc))
+    return JSONResponse(
+        {"detail": exc.detail, "code": exc.code},
+        status_code=status_for(exc),
+        headers=_challenge(exc),
+    )
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

@@ -14,7 +14,7 @@ from entrypoints.http.conditional import (
     etag,
     not_modified,
 )
-from entrypoints.http.deps import ServicesDep
+from entrypoints.http.deps import PrincipalDep, ServicesDep
 from entrypoints.http.errors import error_responses
 from entrypoints.http.paging import LINK_HEADER, TOTAL_HEADER, CursorQuery, CursorsDep
 from entrypoints.http.schemas.orders import OrderCreate, OrderOut, StatusChange
@@ -29,20 +29,24 @@ _STORE_ERRORS = (503, 504)
     response_model=OrderOut,
     responses={
         200: {"model": OrderOut, "description": "A retry: the order its Idempotency-Key placed"},
-        **error_responses(409, 422, *_STORE_ERRORS),
+        **error_responses(401, 403, 409, 422, *_STORE_ERRORS),
     },
 )
 async def place_order(
     body: OrderCreate,
     response: Response,
+    principal: PrincipalDep,
     services: ServicesDep,
     idempotency_key: str | None = Header(
         None, alias="Idempotency-Key", min_length=1, max_length=IDEMPOTENCY_KEY_MAX
     ),
 ) -> OrderOut:
-    """Take every line's stock and write the order, atomically; 409 names a short product."""
+    """Take every line's stock and write the order, atomically; 409 names a short product.
+
+    `user_id` may be omitted (the caller's own order); a user may only order for themselves
+    (another id: 403). `Idempotency-Key` is scoped to the caller."""
     placed = await services.place_order.execute(
-        PlaceOrderCommand(body.user_id, body.items_tuple(), idempotency_key)
+        principal, PlaceOrderCommand(body.user_id, body.items_tuple(), idempotency_key)
     )
     if placed.replayed:
         response.status_code = status.HTTP_200_OK
@@ -55,12 +59,13 @@ async def place_order(
     response_model=list[OrderOut],
     responses={
         200: {"headers": TOTAL_HEADER | LINK_HEADER},
-        **error_responses(422, *_STORE_ERRORS),
+        **error_responses(401, 422, *_STORE_ERRORS),
     },
 )
 async def list_orders(
     request: Request,
     response: Response,
+    principal: PrincipalDep,
     services: ServicesDep,
     cursors: CursorsDep,
     skip: int = Query(0, ge=0),
@@ -69,7 +74,9 @@ async def list_orders(
     status: OrderStatus | None = None,
     cursor: CursorQuery = None,
 ) -> list[OrderOut]:
+    """A user's own orders; every order for moderators and admins."""
     page = await services.list_orders.execute(
+        principal,
         OrderFilter(user_id=user_id, status=status),
         PageRequest(skip, limit, cursors.after("orders", cursor)),
     )
@@ -84,13 +91,18 @@ async def list_orders(
     responses={
         200: {"headers": ETAG_HEADER},
         **NOT_MODIFIED,
-        **error_responses(404, *_STORE_ERRORS),
+        **error_responses(401, 404, *_STORE_ERRORS),
     },
 )
 async def get_order(
-    order_id: str, response: Response, services: ServicesDep, if_none_match: IfNoneMatch = None
+    order_id: str,
+    response: Response,
+    principal: PrincipalDep,
+    services: ServicesDep,
+    if_none_match: IfNoneMatch = None,
 ):
-    order = await services.get_order.execute(order_id)
+    """Own orders, or any for moderators and admins; someone else's is 404 to a user."""
+    order = await services.get_order.execute(principal, order_id)
     return not_modified(response, order.version, if_none_match) or OrderOut.of(order)
 
 
@@ -99,20 +111,22 @@ async def get_order(
     response_model=OrderOut,
     responses={
         200: {"headers": ETAG_HEADER},
-        **error_responses(404, 409, 412, 422, *_STORE_ERRORS),
+        **error_responses(401, 403, 404, 409, 412, 422, *_STORE_ERRORS),
     },
 )
 async def change_order_status(
     order_id: str,
     body: StatusChange,
     response: Response,
+    principal: PrincipalDep,
     services: ServicesDep,
     if_match: IfMatch = None,
 ) -> OrderOut:
     """pending -> paid -> shipped -> delivered; pending|paid -> cancelled (stock returned).
-    With If-Match, only if the order is still at that ETag."""
+    With If-Match, only if the order is still at that ETag. Moderators and admins: any move;
+    a user: cancel their own pending order only."""
     order = await services.change_order_status.execute(
-        order_id, body.status, accepted_versions(if_match)
+        principal, order_id, body.status, accepted_versions(if_match)
     )
     response.headers["ETag"] = etag(order.version)
     return OrderOut.of(order)

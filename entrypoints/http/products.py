@@ -18,7 +18,7 @@ from entrypoints.http.conditional import (
     etag,
     not_modified,
 )
-from entrypoints.http.deps import ServicesDep
+from entrypoints.http.deps import PrincipalDep, ServicesDep
 from entrypoints.http.errors import error_responses
 from entrypoints.http.paging import LINK_HEADER, TOTAL_HEADER, CursorQuery, CursorsDep
 from entrypoints.http.schemas.products import (
@@ -39,10 +39,11 @@ PriceQuery = Annotated[Decimal | None, Query(ge=0, le=MAX_AMOUNT, decimal_places
     "/",
     status_code=status.HTTP_201_CREATED,
     response_model=ProductOut,
-    responses=error_responses(409, 422, *_STORE_ERRORS),
+    responses=error_responses(401, 403, 409, 422, *_STORE_ERRORS),
 )
-async def create_product(body: ProductCreate, services: ServicesDep):
-    return await services.create_product.execute(body.to_command())
+async def create_product(body: ProductCreate, principal: PrincipalDep, services: ServicesDep):
+    """Moderators and admins."""
+    return await services.create_product.execute(principal, body.to_command())
 
 
 @router.get(
@@ -50,12 +51,13 @@ async def create_product(body: ProductCreate, services: ServicesDep):
     response_model=list[ProductOut],
     responses={
         200: {"headers": TOTAL_HEADER | LINK_HEADER},
-        **error_responses(422, *_STORE_ERRORS),
+        **error_responses(401, 403, 422, *_STORE_ERRORS),
     },
 )
 async def list_products(
     request: Request,
     response: Response,
+    principal: PrincipalDep,
     services: ServicesDep,
     cursors: CursorsDep,
     skip: int = Query(0, ge=0),
@@ -64,11 +66,17 @@ async def list_products(
     min_price: PriceQuery = None,
     max_price: PriceQuery = None,
     tag: str | None = Query(None, min_length=1, max_length=50),
+    is_active: bool | None = Query(
+        None, description="moderators and admins; others always see active products only"
+    ),
     cursor: CursorQuery = None,
 ):
-    where = ProductFilter(category=category, min_price=min_price, max_price=max_price, tag=tag)
+    """Active products for everyone; moderators and admins see all, and may filter."""
+    where = ProductFilter(
+        category=category, min_price=min_price, max_price=max_price, tag=tag, is_active=is_active
+    )
     after = cursors.after("products", cursor)
-    page = await services.list_products.execute(where, PageRequest(skip, limit, after))
+    page = await services.list_products.execute(principal, where, PageRequest(skip, limit, after))
     response.headers["X-Total-Count"] = str(page.total)
     cursors.link_next(request, response, "products", page.items, limit)
     return page.items
@@ -77,30 +85,33 @@ async def list_products(
 @router.get(
     "/search",
     response_model=list[SearchHitOut],
-    responses=error_responses(501, *_STORE_ERRORS),
-    description="501 `search_unsupported` when the store cannot search (the detail says why).",
+    responses=error_responses(401, 501, *_STORE_ERRORS),
+    description="Active products only, except for moderators and admins. "
+    "501 `search_unsupported` when the store cannot search (the detail says why).",
 )
 async def search_products(
+    principal: PrincipalDep,
     services: ServicesDep,
     q: str = Query(min_length=1, max_length=200, description="words; any may match"),
     skip: int = Query(0, ge=0),
     limit: int = Query(20, ge=1, le=100),
 ):
-    hits = await services.search_products.execute(q, PageRequest(skip, limit))
+    hits = await services.search_products.execute(principal, q, PageRequest(skip, limit))
     return [SearchHitOut.of(hit) for hit in hits]
 
 
 @router.post(
     "/bulk",
     response_model=BulkUpsertOut,
-    responses=error_responses(422, *_STORE_ERRORS),
+    responses=error_responses(401, 403, 422, *_STORE_ERRORS),
     summary="Upsert up to 10,000 products by sku in one round trip",
 )
-async def bulk_upsert_products(body: BulkUpsertIn, services: ServicesDep):
+async def bulk_upsert_products(body: BulkUpsertIn, principal: PrincipalDep, services: ServicesDep):
     """All items are validated first: any invalid item is a 422 naming its index, and then
-    nothing is written. Unchanged products are matched but not modified."""
+    nothing is written. Unchanged products are matched but not modified. Moderators and
+    admins."""
     commands = [item.to_command() for item in body.products]
-    return await services.bulk_upsert_products.execute(commands)
+    return await services.bulk_upsert_products.execute(principal, commands)
 
 
 @router.get(
@@ -109,13 +120,18 @@ async def bulk_upsert_products(body: BulkUpsertIn, services: ServicesDep):
     responses={
         200: {"headers": ETAG_HEADER},
         **NOT_MODIFIED,
-        **error_responses(404, *_STORE_ERRORS),
+        **error_responses(401, 404, *_STORE_ERRORS),
     },
 )
 async def get_product(
-    product_id: str, response: Response, services: ServicesDep, if_none_match: IfNoneMatch = None
+    product_id: str,
+    response: Response,
+    principal: PrincipalDep,
+    services: ServicesDep,
+    if_none_match: IfNoneMatch = None,
 ):
-    product = await services.get_product.execute(product_id)
+    """An inactive product is 404 except to moderators and admins."""
+    product = await services.get_product.execute(principal, product_id)
     return not_modified(response, product.version, if_none_match) or product
 
 
@@ -124,19 +140,21 @@ async def get_product(
     response_model=ProductOut,
     responses={
         200: {"headers": ETAG_HEADER},
-        **error_responses(404, 409, 412, 422, *_STORE_ERRORS),
+        **error_responses(401, 403, 404, 409, 412, 422, *_STORE_ERRORS),
     },
 )
 async def update_product(
     product_id: str,
     body: ProductUpdate,
     response: Response,
+    principal: PrincipalDep,
     services: ServicesDep,
     if_match: IfMatch = None,
 ):
-    """Only the fields sent change. With If-Match, only if the product is still at that ETag."""
+    """Only the fields sent change. With If-Match, only if the product is still at that ETag.
+    Moderators and admins."""
     product = await services.update_product.execute(
-        UpdateProductCommand(product_id, body.changes(), accepted_versions(if_match))
+        principal, UpdateProductCommand(product_id, body.changes(), accepted_versions(if_match))
     )
     response.headers["ETag"] = etag(product.version)
     return product
@@ -146,8 +164,11 @@ async def update_product(
     "/{product_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses=error_responses(404, 412, *_STORE_ERRORS),
+    responses=error_responses(401, 403, 404, 412, *_STORE_ERRORS),
 )
-async def delete_product(product_id: str, services: ServicesDep, if_match: IfMatch = None) -> None:
-    """Deletes its stock too. With If-Match, only if the product is still at that ETag."""
-    await services.delete_product.execute(product_id, accepted_versions(if_match))
+async def delete_product(
+    product_id: str, principal: PrincipalDep, services: ServicesDep, if_match: IfMatch = None
+) -> None:
+    """Deletes its stock too. With If-Match, only if the product is still at that ETag.
+    Moderators and admins."""
+    await services.delete_product.execute(principal, product_id, accepted_versions(if_match))

@@ -14,7 +14,7 @@ from entrypoints.http.conditional import (
     etag,
     not_modified,
 )
-from entrypoints.http.deps import ServicesDep
+from entrypoints.http.deps import PrincipalDep, ServicesDep
 from entrypoints.http.errors import error_responses
 from entrypoints.http.paging import LINK_HEADER, TOTAL_HEADER, CursorQuery, CursorsDep
 from entrypoints.http.schemas.users import UserCreate, UserOut, UserUpdate
@@ -27,10 +27,12 @@ _STORE_ERRORS = (503, 504)
     "/",
     status_code=status.HTTP_201_CREATED,
     response_model=UserOut,
-    responses=error_responses(409, 422, *_STORE_ERRORS),
+    responses=error_responses(401, 403, 409, 422, *_STORE_ERRORS),
 )
-async def create_user(body: UserCreate, services: ServicesDep):
-    return await services.register_user.execute(body.to_command())
+async def create_user(body: UserCreate, principal: PrincipalDep, services: ServicesDep):
+    """Sign up: open to anyone. The role is `user`; only an admin may send `role` or
+    `is_active` (anyone else: 403)."""
+    return await services.register_user.execute(principal, body.to_command())
 
 
 @router.get(
@@ -38,12 +40,13 @@ async def create_user(body: UserCreate, services: ServicesDep):
     response_model=list[UserOut],
     responses={
         200: {"headers": TOTAL_HEADER | LINK_HEADER},
-        **error_responses(422, *_STORE_ERRORS),
+        **error_responses(401, 422, *_STORE_ERRORS),
     },
 )
 async def list_users(
     request: Request,
     response: Response,
+    principal: PrincipalDep,
     services: ServicesDep,
     cursors: CursorsDep,
     skip: int = Query(0, ge=0),
@@ -52,7 +55,9 @@ async def list_users(
     role: Role | None = None,
     cursor: CursorQuery = None,
 ):
+    """Moderators and admins: every user. A user: a list of at most themselves."""
     page = await services.list_users.execute(
+        principal,
         UserFilter(is_active=is_active, role=role),
         PageRequest(skip, limit, cursors.after("users", cursor)),
     )
@@ -62,18 +67,60 @@ async def list_users(
 
 
 @router.get(
+    "/me",
+    response_model=UserOut,
+    responses={200: {"headers": ETAG_HEADER}, **error_responses(401, *_STORE_ERRORS)},
+)
+async def get_me(principal: PrincipalDep, response: Response, services: ServicesDep):
+    """The caller's own user."""
+    user = await services.get_user.execute(principal, principal.user_id or "")
+    response.headers["ETag"] = etag(user.version)
+    return user
+
+
+@router.patch(
+    "/me",
+    response_model=UserOut,
+    responses={
+        200: {"headers": ETAG_HEADER},
+        **error_responses(401, 403, 409, 412, 422, *_STORE_ERRORS),
+    },
+)
+async def update_me(
+    body: UserUpdate,
+    principal: PrincipalDep,
+    response: Response,
+    services: ServicesDep,
+    if_match: IfMatch = None,
+):
+    """Change one's own user; a new `password` needs `current_password` (422 without it, 403
+    when wrong) and revokes every refresh token of the account."""
+    cmd = UpdateUserCommand(
+        principal.user_id or "", body.changes(), accepted_versions(if_match), body.current_password
+    )
+    user = await services.update_user.execute(principal, cmd)
+    response.headers["ETag"] = etag(user.version)
+    return user
+
+
+@router.get(
     "/{user_id}",
     response_model=UserOut,
     responses={
         200: {"headers": ETAG_HEADER},
         **NOT_MODIFIED,
-        **error_responses(404, *_STORE_ERRORS),
+        **error_responses(401, 404, *_STORE_ERRORS),
     },
 )
 async def get_user(
-    user_id: str, response: Response, services: ServicesDep, if_none_match: IfNoneMatch = None
+    user_id: str,
+    response: Response,
+    principal: PrincipalDep,
+    services: ServicesDep,
+    if_none_match: IfNoneMatch = None,
 ):
-    user = await services.get_user.execute(user_id)
+    """Own user, or any user for moderators and admins; someone else's is 404 to a user."""
+    user = await services.get_user.execute(principal, user_id)
     return not_modified(response, user.version, if_none_match) or user
 
 
@@ -82,20 +129,24 @@ async def get_user(
     response_model=UserOut,
     responses={
         200: {"headers": ETAG_HEADER},
-        **error_responses(404, 409, 412, 422, *_STORE_ERRORS),
+        **error_responses(401, 403, 404, 409, 412, 422, *_STORE_ERRORS),
     },
 )
 async def update_user(
     user_id: str,
     body: UserUpdate,
     response: Response,
+    principal: PrincipalDep,
     services: ServicesDep,
     if_match: IfMatch = None,
 ):
-    """Only the fields sent change. With If-Match, only if the user is still at that ETag."""
-    user = await services.update_user.execute(
-        UpdateUserCommand(user_id, body.changes(), accepted_versions(if_match))
+    """Only the fields sent change; with If-Match, only if the user is still at that ETag. A
+    user: own account, not `role`/`is_active`. A moderator: any account up to their rank, not
+    `role`. An admin: anything."""
+    cmd = UpdateUserCommand(
+        user_id, body.changes(), accepted_versions(if_match), body.current_password
     )
+    user = await services.update_user.execute(principal, cmd)
     response.headers["ETag"] = etag(user.version)
     return user
 
@@ -104,8 +155,11 @@ async def update_user(
     "/{user_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses=error_responses(404, 412, *_STORE_ERRORS),
+    responses=error_responses(401, 403, 404, 412, *_STORE_ERRORS),
 )
-async def delete_user(user_id: str, services: ServicesDep, if_match: IfMatch = None) -> None:
-    """With If-Match, only if the user is still at that ETag."""
-    await services.delete_user.execute(user_id, accepted_versions(if_match))
+async def delete_user(
+    user_id: str, principal: PrincipalDep, services: ServicesDep, if_match: IfMatch = None
+) -> None:
+    """With If-Match, only if the user is still at that ETag. A user may delete their own
+    account; an admin any; a moderator none (403)."""
+    await services.delete_user.execute(principal, user_id, accepted_versions(if_match))

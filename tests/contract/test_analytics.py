@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from bson import ObjectId
 
+from domain.access import SYSTEM
 from domain.analytics import DailyRegistrations, RoleCount, TopCustomer
 from domain.errors import ValidationError
 from domain.ids import new_id
@@ -347,11 +348,11 @@ async def test_top_customers_follow_status_changes(container, leg, analytics):
 @pytest.mark.parametrize("limit", [0, -1, 101, 10**6])
 async def test_the_limit_is_1_to_100(services, limit):
     with pytest.raises(ValidationError, match="limit must be between 1 and 100"):
-        await services.top_customers.execute(limit)
+        await services.top_customers.execute(SYSTEM, limit)
 
 
 @pytest.mark.parametrize("limit", [1, 100])
 async def test_limit_bounds_are_accepted(container, leg, services, limit):
     alice = await add_user(container, 1)
     await write_orders(container, leg, [order(alice, ("1.00", 1))])
-    assert await services.top_customers.execute(limit) == [top(alice, 1, "1.00")]
+    assert await services.top_customers.execute(SYSTEM, limit) == [top(alice, 1, "1.00")]

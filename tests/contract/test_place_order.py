@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from application.orders import PlaceOrderCommand
+from domain.access import SYSTEM
 from domain.errors import NotFoundError, ValidationError
 from domain.inventory import InsufficientStockError
 from domain.orders import (
@@ -33,7 +34,7 @@ async def test_place_captures_lines_merges_repeats_and_takes_stock(container, se
     user = await add_user(container)
     dime = await add_product(container, 1, stock=10, price="0.10")
     pen = await add_product(container, 2, stock=10, price="2.50")
-    placed = await services.place_order.execute(place(user, (dime, 1), (pen, 2), (dime, 2)))
+    placed = await services.place_order.execute(SYSTEM, place(user, (dime, 1), (pen, 2), (dime, 2)))
     order = placed.order
     assert not placed.replayed
     assert order.status is OrderStatus.PENDING
@@ -42,7 +43,7 @@ async def test_place_captures_lines_merges_repeats_and_takes_stock(container, se
     )
     assert order.total == Decimal("5.30")
     assert (await stock_of(container, dime.id), await stock_of(container, pen.id)) == (7, 8)
-    assert await services.get_order.execute(order.id) == order
+    assert await services.get_order.execute(SYSTEM, order.id) == order
 
 
 async def test_unknown_user_or_product_or_inactive_product_is_invalid(container, services):
@@ -59,7 +60,7 @@ async def test_unknown_user_or_product_or_inactive_product_is_invalid(container,
     ]
     for cmd in bad:
         with pytest.raises(ValidationError):
-            await services.place_order.execute(cmd)
+            await services.place_order.execute(SYSTEM, cmd)
     assert await stock_of(container, p.id) == 10
 
 
@@ -68,10 +69,10 @@ async def test_short_stock_is_409_naming_the_product_and_changes_nothing(contain
     plenty = await add_product(container, 1, stock=10)
     scarce = await add_product(container, 2, stock=1)
     with pytest.raises(InsufficientStockError) as caught:
-        await services.place_order.execute(place(user, (plenty, 5), (scarce, 2)))
+        await services.place_order.execute(SYSTEM, place(user, (plenty, 5), (scarce, 2)))
     assert caught.value.product_id == scarce.id and scarce.id in caught.value.detail
     assert (await stock_of(container, plenty.id), await stock_of(container, scarce.id)) == (10, 1)
-    page = await services.list_orders.execute(OrderFilter(), PageRequest())
+    page = await services.list_orders.execute(SYSTEM, OrderFilter(), PageRequest())
     assert page.total == 0
 
 
@@ -79,7 +80,7 @@ async def test_sixty_concurrent_orders_on_stock_ten_never_oversell(container, se
     user = await add_user(container)
     p = await add_product(container, 1, stock=10)
     results = await asyncio.gather(
-        *(services.place_order.execute(place(user, (p, 1))) for _ in range(60)),
+        *(services.place_order.execute(SYSTEM, place(user, (p, 1))) for _ in range(60)),
         return_exceptions=True,
     )
     placed = [r for r in results if not isinstance(r, BaseException)]
@@ -94,7 +95,7 @@ async def test_opposite_line_orders_never_deadlock_nor_half_apply(container, ser
     commands = [place(user, (a, 1), (b, 1)) if n % 2 else place(user, (b, 1), (a, 1))
                 for n in range(40)]  # fmt: skip
     results = await asyncio.wait_for(
-        asyncio.gather(*(services.place_order.execute(c) for c in commands),
+        asyncio.gather(*(services.place_order.execute(SYSTEM, c) for c in commands),
                        return_exceptions=True),
         timeout=30,
     )  # fmt: skip
@@ -107,13 +108,13 @@ async def test_opposite_line_orders_never_deadlock_nor_half_apply(container, ser
 async def test_an_idempotent_retry_returns_the_first_order(container, services):
     user = await add_user(container)
     p = await add_product(container, 1, stock=10)
-    first = await services.place_order.execute(place(user, (p, 2), key="k-1"))
-    again = await services.place_order.execute(place(user, (p, 1), (p, 1), key="k-1"))
+    first = await services.place_order.execute(SYSTEM, place(user, (p, 2), key="k-1"))
+    again = await services.place_order.execute(SYSTEM, place(user, (p, 1), (p, 1), key="k-1"))
     assert again.replayed and again.order == first.order
     assert await stock_of(container, p.id) == 8
     with pytest.raises(IdempotencyKeyReusedError):
-        await services.place_order.execute(place(user, (p, 3), key="k-1"))
-    other = await services.place_order.execute(place(user, (p, 2), key="k-2"))
+        await services.place_order.execute(SYSTEM, place(user, (p, 3), key="k-1"))
+    other = await services.place_order.execute(SYSTEM, place(user, (p, 2), key="k-2"))
     assert other.order.id != first.order.id
     assert await stock_of(container, p.id) == 6
 
@@ -122,7 +123,7 @@ async def test_concurrent_retries_with_one_key_place_one_order(container, servic
     user = await add_user(container)
     p = await add_product(container, 1, stock=10)
     results = await asyncio.gather(
-        *(services.place_order.execute(place(user, (p, 1), key="race")) for _ in range(8))
+        *(services.place_order.execute(SYSTEM, place(user, (p, 1), key="race")) for _ in range(8))
     )
     assert len({r.order.id for r in results}) == 1
     assert sum(not r.replayed for r in results) == 1
@@ -133,9 +134,9 @@ async def test_a_failed_order_does_not_burn_its_key(container, services):
     user = await add_user(container)
     p = await add_product(container, 1, stock=1)
     with pytest.raises(InsufficientStockError):
-        await services.place_order.execute(place(user, (p, 2), key="k"))
+        await services.place_order.execute(SYSTEM, place(user, (p, 2), key="k"))
     await (await provide(container.storage.inventory)).set(p.id, 5)
-    placed = await services.place_order.execute(place(user, (p, 2), key="k"))
+    placed = await services.place_order.execute(SYSTEM, place(user, (p, 2), key="k"))
     assert not placed.replayed and await stock_of(container, p.id) == 3
 
 
@@ -150,11 +151,11 @@ async def test_a_failed_order_does_not_burn_its_key(container, services):
 async def test_legal_moves(container, services, path):
     user = await add_user(container)
     p = await add_product(container, 1, stock=5)
-    order = (await services.place_order.execute(place(user, (p, 2)))).order
+    order = (await services.place_order.execute(SYSTEM, place(user, (p, 2)))).order
     for status in path:
-        order = await services.change_order_status.execute(order.id, OrderStatus(status))
+        order = await services.change_order_status.execute(SYSTEM, order.id, OrderStatus(status))
         assert order.status == status
-    assert await services.get_order.execute(order.id) == order
+    assert await services.get_order.execute(SYSTEM, order.id) == order
     expected = 5 if path[-1] == "cancelled" else 3
     assert await stock_of(container, p.id) == expected
 
@@ -172,22 +173,22 @@ async def test_legal_moves(container, services, path):
 async def test_illegal_moves_are_conflicts_and_change_nothing(container, services, path, illegal):
     user = await add_user(container)
     p = await add_product(container, 1, stock=5)
-    order = (await services.place_order.execute(place(user, (p, 2)))).order
+    order = (await services.place_order.execute(SYSTEM, place(user, (p, 2)))).order
     for status in path:
-        order = await services.change_order_status.execute(order.id, OrderStatus(status))
+        order = await services.change_order_status.execute(SYSTEM, order.id, OrderStatus(status))
     stock = await stock_of(container, p.id)
     with pytest.raises(IllegalStatusChangeError):
-        await services.change_order_status.execute(order.id, OrderStatus(illegal))
-    assert await services.get_order.execute(order.id) == order
+        await services.change_order_status.execute(SYSTEM, order.id, OrderStatus(illegal))
+    assert await services.get_order.execute(SYSTEM, order.id) == order
     assert await stock_of(container, p.id) == stock
 
 
 async def test_concurrent_cancels_return_the_stock_once(container, services):
     user = await add_user(container)
     p = await add_product(container, 1, stock=5)
-    order = (await services.place_order.execute(place(user, (p, 2)))).order
+    order = (await services.place_order.execute(SYSTEM, place(user, (p, 2)))).order
     results = await asyncio.gather(
-        *(services.change_order_status.execute(order.id, OrderStatus.CANCELLED)
+        *(services.change_order_status.execute(SYSTEM, order.id, OrderStatus.CANCELLED)
           for _ in range(5)),
         return_exceptions=True,
     )  # fmt: skip
@@ -198,6 +199,6 @@ async def test_concurrent_cancels_return_the_stock_once(container, services):
 async def test_unknown_order(services):
     for order_id in ("f" * 24, "nope"):
         with pytest.raises(NotFoundError):
-            await services.get_order.execute(order_id)
+            await services.get_order.execute(SYSTEM, order_id)
         with pytest.raises(NotFoundError):
-            await services.change_order_status.execute(order_id, OrderStatus.PAID)
+            await services.change_order_status.execute(SYSTEM, order_id, OrderStatus.PAID)

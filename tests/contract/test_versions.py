@@ -7,6 +7,7 @@ import pytest
 
 from application.products import UpdateProductCommand
 from application.users import UpdateUserCommand
+from domain.access import SYSTEM
 from domain.errors import ConcurrentChangeError, NotFoundError, PreconditionFailedError
 from domain.ids import new_id
 from domain.orders import OrderStatus
@@ -138,10 +139,10 @@ async def test_two_patches_with_the_same_if_match_give_one_success_one_precondit
     await users.add(user)
     results = await asyncio.gather(
         services.update_user.execute(
-            UpdateUserCommand(user.id, {"full_name": "First"}, if_match=frozenset({1}))
+            SYSTEM, UpdateUserCommand(user.id, {"full_name": "First"}, if_match=frozenset({1}))
         ),
         services.update_user.execute(
-            UpdateUserCommand(user.id, {"full_name": "Second"}, if_match=frozenset({1}))
+            SYSTEM, UpdateUserCommand(user.id, {"full_name": "Second"}, if_match=frozenset({1}))
         ),
         return_exceptions=True,
     )
@@ -158,7 +159,7 @@ async def test_two_product_patches_with_the_same_if_match_one_wins(services, pro
     results = await asyncio.gather(
         *(
             services.update_product.execute(
-                UpdateProductCommand(product.id, {"name": name}, if_match=frozenset({1}))
+                SYSTEM, UpdateProductCommand(product.id, {"name": name}, if_match=frozenset({1}))
             )
             for name in ("First", "Second")
         ),
@@ -175,15 +176,15 @@ async def test_an_if_match_naming_another_version_changes_nothing(services, user
     await products.add(product)
     with pytest.raises(PreconditionFailedError):
         await services.update_user.execute(
-            UpdateUserCommand(user.id, {"full_name": "X"}, if_match=frozenset({7}))
+            SYSTEM, UpdateUserCommand(user.id, {"full_name": "X"}, if_match=frozenset({7}))
         )
     with pytest.raises(PreconditionFailedError):
-        await services.delete_user.execute(user.id, if_match=frozenset({2}))
+        await services.delete_user.execute(SYSTEM, user.id, if_match=frozenset({2}))
     with pytest.raises(PreconditionFailedError):
-        await services.delete_product.execute(product.id, if_match=frozenset())
+        await services.delete_product.execute(SYSTEM, product.id, if_match=frozenset())
     assert await users.get(user.id) == user
     assert await products.get(product.id) == product
-    await services.delete_user.execute(user.id, if_match=frozenset({1, 5}))
+    await services.delete_user.execute(SYSTEM, user.id, if_match=frozenset({1, 5}))
     assert await users.get(user.id) is None
 
 
@@ -197,8 +198,10 @@ async def test_two_status_changes_with_the_same_if_match_one_wins(services, cont
         uow.orders.add(order)
         await uow.commit()
     results = await asyncio.gather(
-        services.change_order_status.execute(order.id, OrderStatus.PAID, frozenset({1})),
-        services.change_order_status.execute(order.id, OrderStatus.CANCELLED, frozenset({1})),
+        services.change_order_status.execute(SYSTEM, order.id, OrderStatus.PAID, frozenset({1})),
+        services.change_order_status.execute(
+            SYSTEM, order.id, OrderStatus.CANCELLED, frozenset({1})
+        ),
         return_exceptions=True,
     )
     winner, failure = one_won(results)

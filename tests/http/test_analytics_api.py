@@ -12,11 +12,12 @@ from domain.products import Product
 from entrypoints.container import build_container
 from entrypoints.http.app import create_app
 from tests.conftest import make_settings, make_storage, needs_real_mongo
-from tests.http.conftest import open_client
+from tests.http.conftest import minted_token, open_client
 from tests.orders_support import make_order, skip_without_transactions, write_orders
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 MS = timedelta(milliseconds=1)
+BOOT = datetime(2020, 1, 1, tzinfo=UTC)  # when the app starts: the first admin's sign-up
 
 
 class MovableClock:
@@ -29,7 +30,7 @@ class MovableClock:
 
 @pytest.fixture
 def clock() -> MovableClock:
-    return MovableClock(T0)
+    return MovableClock(BOOT)
 
 
 @pytest.fixture
@@ -41,7 +42,8 @@ def container(leg, settings, clock):
 
 @pytest.fixture
 async def client(settings, container):
-    async for c in open_client(create_app(settings, container)):
+    """Logged in as the first admin (who signed up at BOOT, before every day asked about)."""
+    async for c in open_client(create_app(settings, container), as_admin=True):
         yield c
 
 
@@ -61,7 +63,8 @@ async def registrations(client, start: str, end: str):
 
 async def test_reports_on_an_empty_store(client):
     response = await client.get("/api/analytics/users/by-role")
-    assert (response.status_code, response.json()) == (200, [])
+    first_admin = {"role": "admin", "total_users": 1, "active_users": 1, "inactive_users": 0}
+    assert (response.status_code, response.json()) == (200, [first_admin])
     response = await registrations(client, "2026-01-01", "2026-12-31")
     assert (response.status_code, response.json()) == (200, [])
 
@@ -74,8 +77,8 @@ async def test_users_by_role(client, clock):
     response = await client.get("/api/analytics/users/by-role")
     assert response.status_code == 200
     assert response.json() == [
+        {"role": "admin", "total_users": 2, "active_users": 1, "inactive_users": 1},
         {"role": "user", "total_users": 2, "active_users": 1, "inactive_users": 1},
-        {"role": "admin", "total_users": 1, "active_users": 0, "inactive_users": 1},
         {"role": "moderator", "total_users": 1, "active_users": 1, "inactive_users": 0},
     ]
 
@@ -147,7 +150,8 @@ async def test_purge_deletes_old_inactive_users_and_keeps_the_cutoff(client, clo
     assert (response.status_code, response.json()) == (200, {"deleted": 1})
     response = await client.delete("/api/admin/inactive-users", params={"days": 1})
     assert (response.status_code, response.json()) == (200, {"deleted": 1})
-    assert [u["_id"] for u in (await client.get("/api/users/")).json()] == [old_active["_id"]]
+    remaining = [u["username"] for u in (await client.get("/api/users/")).json()]
+    assert remaining == [old_active["username"], "admin"]  # the first admin is active
 
 
 async def test_a_user_updated_recently_is_not_purged(client, clock):
@@ -173,7 +177,7 @@ async def test_purge_days_must_be_a_whole_number_of_at_least_one(client, clock, 
     response = await client.delete("/api/admin/inactive-users", params={"days": days})
     assert response.status_code == 422
     assert isinstance(response.json()["detail"], list)
-    assert int((await client.get("/api/users/")).headers["X-Total-Count"]) == 1
+    assert int((await client.get("/api/users/")).headers["X-Total-Count"]) == 2  # + the admin
 
 
 # --- top customers ---------------------------------------------------------------------------
@@ -315,7 +319,10 @@ async def down_client(tmp_path):
         mongodb_url="mongodb://127.0.0.1:9/?connectTimeoutMS=200",
         mongodb_server_selection_timeout_ms=300,
     )
-    async for client in open_client(create_app(settings)):
+    container = build_container(settings)
+    # no login without a store: a token the app signed, whose user read then meets the outage
+    token = minted_token(container)
+    async for client in open_client(create_app(settings, container), token=token):
         yield client
 
 

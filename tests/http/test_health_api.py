@@ -4,9 +4,10 @@ import time
 
 import pytest
 
+from entrypoints.container import build_container
 from entrypoints.http.app import create_app
 from tests.conftest import make_settings
-from tests.http.conftest import open_client
+from tests.http.conftest import minted_token, open_client
 
 
 async def test_health_when_the_store_answers(client):
@@ -39,8 +40,11 @@ DOWN = {
 @pytest.fixture(params=sorted(DOWN))
 async def down_client(request, tmp_path):
     settings = make_settings(request.param, tmp_path, **DOWN[request.param])
+    container = build_container(settings)
     started = time.monotonic()
-    async for client in open_client(create_app(settings)):
+    # nobody can log in without a store: a token the app signed, whose user read then fails
+    app = create_app(settings, container)
+    async for client in open_client(app, token=minted_token(container)):
         assert time.monotonic() - started < 3, "start-up must not wait on a dead database"
         yield client
 

@@ -9,6 +9,7 @@ from adapters.memory.state import MemoryState
 from adapters.memory.users import InMemoryUserRepository
 from application.analytics import ReportRegistrations, ReportUsersByRole
 from application.maintenance import PurgeInactiveUsers
+from domain.access import SYSTEM
 from domain.analytics import DailyRegistrations, RoleCount, check_report_days
 from domain.errors import ValidationError
 from domain.ids import new_id
@@ -63,7 +64,7 @@ def test_ranges_of_one_to_366_days_are_accepted(start, end):
 async def test_bad_ranges_are_validation_errors(state, start, end, message):
     report = ReportRegistrations(InMemoryAnalyticsReader(state))
     with pytest.raises(ValidationError, match=message):
-        await report.execute(date.fromisoformat(start), date.fromisoformat(end))
+        await report.execute(SYSTEM, date.fromisoformat(start), date.fromisoformat(end))
 
 
 async def test_reports_pass_the_store_rows_through(state):
@@ -71,11 +72,11 @@ async def test_reports_pass_the_store_rows_through(state):
     await users.add(user(1, active=True, updated=NOW))
     await users.add(user(2, active=False, updated=NOW, role=Role.ADMIN))
     analytics = InMemoryAnalyticsReader(state)
-    assert await ReportUsersByRole(analytics).execute() == [
+    assert await ReportUsersByRole(analytics).execute(SYSTEM) == [
         RoleCount(Role.ADMIN, 1, 0, 1),
         RoleCount(Role.USER, 1, 1, 0),
     ]
-    rows = await ReportRegistrations(analytics).execute(NOW.date(), NOW.date())
+    rows = await ReportRegistrations(analytics).execute(SYSTEM, NOW.date(), NOW.date())
     assert rows == [DailyRegistrations(NOW.date(), 2)]
 
 
@@ -83,7 +84,7 @@ async def test_reports_pass_the_store_rows_through(state):
 async def test_purge_needs_at_least_one_day(state, days):
     purge = PurgeInactiveUsers(InMemoryUserRepository(state), FixedClock())
     with pytest.raises(ValidationError, match="days must be >= 1"):
-        await purge.execute(days)
+        await purge.execute(SYSTEM, days)
 
 
 async def test_purge_cutoff_is_exactly_days_before_now(state):
@@ -95,16 +96,16 @@ async def test_purge_cutoff_is_exactly_days_before_now(state):
     for u in (at_cutoff, older, active):
         await users.add(u)
     purge = PurgeInactiveUsers(users, FixedClock())
-    assert await purge.execute(30) == 1
+    assert await purge.execute(SYSTEM, 30) == 1
     assert await users.get(older.id) is None
     assert await users.get(at_cutoff.id) == at_cutoff
     assert await users.get(active.id) == active
-    assert await purge.execute(31) == 0
-    assert await purge.execute(1) == 1  # at_cutoff is now 30 days old
+    assert await purge.execute(SYSTEM, 31) == 0
+    assert await purge.execute(SYSTEM, 1) == 1  # at_cutoff is now 30 days old
 
 
 @pytest.mark.parametrize(("days", "deleted"), [(739_000, 1), (740_000, 0), (10**9, 0), (10**30, 0)])
 async def test_purge_near_and_past_year_one_never_overflows(state, days, deleted):
     users = InMemoryUserRepository(state)
     await users.add(user(1, active=False, updated=datetime(1, 1, 2, tzinfo=UTC)))
-    assert await PurgeInactiveUsers(users, FixedClock()).execute(days) == deleted
+    assert await PurgeInactiveUsers(users, FixedClock()).execute(SYSTEM, days) == deleted

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from adapters.memory.refresh_tokens import InMemoryRefreshTokenRepository
 from adapters.memory.state import MemoryState
 from adapters.memory.users import InMemoryUserRepository
 from adapters.passwords import Argon2PasswordHasher
@@ -16,6 +17,7 @@ from application.users import (
     UpdateUser,
     UpdateUserCommand,
 )
+from domain.access import SYSTEM
 from domain.errors import DuplicateError, NotFoundError, UnavailableError, ValidationError
 
 
@@ -26,6 +28,10 @@ class StepClock:
     def now(self) -> datetime:
         self.moment += timedelta(seconds=1)
         return self.moment
+
+
+def no_tokens() -> InMemoryRefreshTokenRepository:
+    return InMemoryRefreshTokenRepository(MemoryState())
 
 
 @pytest.fixture
@@ -41,7 +47,7 @@ async def register(world, **fields):
     cmd = RegisterUserCommand(
         **({"email": "Ada@Example.com", "username": "ada", "password": "secret123"} | fields)
     )
-    return await RegisterUser(users, hasher, clock).execute(cmd)
+    return await RegisterUser(users, hasher, clock).execute(SYSTEM, cmd)
 
 
 async def test_register_hashes_with_argon2id_and_normalizes_email(world):
@@ -64,45 +70,45 @@ async def test_register_rejects_short_passwords_and_duplicates(world):
 async def test_update_no_op_keeps_the_user_and_its_updated_at(world):
     users, hasher, clock = world
     user = await register(world, full_name="Ada")
-    update = UpdateUser(users, hasher, clock)
-    same = await update.execute(UpdateUserCommand(user.id, {"full_name": "Ada"}))
+    update = UpdateUser(users, hasher, clock, no_tokens())
+    same = await update.execute(SYSTEM, UpdateUserCommand(user.id, {"full_name": "Ada"}))
     assert same == user
-    same = await update.execute(UpdateUserCommand(user.id, {"password": "secret123"}))
+    same = await update.execute(SYSTEM, UpdateUserCommand(user.id, {"password": "secret123"}))
     assert same.password_hash == user.password_hash and same.updated_at == user.updated_at
 
 
 async def test_update_changes_password_and_timestamps(world):
     users, hasher, clock = world
     user = await register(world)
-    updated = await UpdateUser(users, hasher, clock).execute(
-        UpdateUserCommand(user.id, {"password": "new secret!", "role": "admin"})
+    updated = await UpdateUser(users, hasher, clock, no_tokens()).execute(
+        SYSTEM, UpdateUserCommand(user.id, {"password": "new secret!", "role": "admin"})
     )
     assert await hasher.verify("new secret!", updated.password_hash)
     assert updated.updated_at > user.updated_at and updated.created_at == user.created_at
-    assert await GetUser(users).execute(user.id) == updated
+    assert await GetUser(users).execute(SYSTEM, user.id) == updated
 
 
 async def test_update_rejects_nulls_on_required_fields_and_unknown_fields(world):
     users, hasher, clock = world
     user = await register(world)
-    update = UpdateUser(users, hasher, clock)
+    update = UpdateUser(users, hasher, clock, no_tokens())
     with pytest.raises(ValidationError):
-        await update.execute(UpdateUserCommand(user.id, {"username": None}))
+        await update.execute(SYSTEM, UpdateUserCommand(user.id, {"username": None}))
     with pytest.raises(ValidationError):
-        await update.execute(UpdateUserCommand(user.id, {"password_hash": "x"}))
+        await update.execute(SYSTEM, UpdateUserCommand(user.id, {"password_hash": "x"}))
     with pytest.raises(NotFoundError):
-        await update.execute(UpdateUserCommand("f" * 24, {"role": "admin"}))
+        await update.execute(SYSTEM, UpdateUserCommand("f" * 24, {"role": "admin"}))
 
 
 async def test_get_and_delete_not_found(world):
     users, _, _ = world
     user = await register(world)
-    await DeleteUser(users).execute(user.id)
+    await DeleteUser(users).execute(SYSTEM, user.id)
     for user_id in (user.id, "nope"):
         with pytest.raises(NotFoundError):
-            await GetUser(users).execute(user_id)
+            await GetUser(users).execute(SYSTEM, user_id)
         with pytest.raises(NotFoundError):
-            await DeleteUser(users).execute(user_id)
+            await DeleteUser(users).execute(SYSTEM, user_id)
 
 
 async def test_health_reports_a_store_that_is_down():

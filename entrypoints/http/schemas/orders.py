@@ -19,7 +19,9 @@ class OrderItemIn(BaseModel):
 class OrderCreate(BaseModel):
     model_config = _STRICT
 
-    user_id: str = Field(min_length=1, max_length=64)
+    user_id: str | None = Field(
+        None, min_length=1, max_length=64, description="default: the caller"
+    )
     items: list[OrderItemIn] = Field(min_length=1, max_length=MAX_LINES)
 
     def items_tuple(self) -> tuple[tuple[str, int], ...]:

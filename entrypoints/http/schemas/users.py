@@ -30,8 +30,8 @@ class UserCreate(BaseModel):
     username: str = Field(min_length=3, max_length=50)
     password: str = Field(min_length=8, max_length=1024)
     full_name: str | None = Field(None, max_length=100)
-    role: Role = Role.USER
-    is_active: bool = True
+    role: Role | None = Field(None, description="admins only (default user)")
+    is_active: bool | None = Field(None, description="admins only (default true)")
     tags: list[str] = Field(default_factory=list, max_length=100)
     address: AddressBody | None = None
 
@@ -49,7 +49,8 @@ class UserCreate(BaseModel):
 
 
 class UserUpdate(BaseModel):
-    """Only the fields sent change; null clears `full_name` or `address`."""
+    """Only the fields sent change; null clears `full_name` or `address`. Changing one's own
+    `password` needs `current_password`."""
 
     model_config = _STRICT
 
@@ -61,9 +62,14 @@ class UserUpdate(BaseModel):
     is_active: bool | None = None
     tags: list[str] | None = Field(None, max_length=100)
     address: AddressBody | None = None
+    current_password: str | None = Field(None, min_length=1, max_length=1024)
 
     def changes(self) -> dict:
-        sent = {name: getattr(self, name) for name in self.model_fields_set}
+        sent = {
+            name: getattr(self, name)
+            for name in self.model_fields_set
+            if name != "current_password"
+        }
         if sent.get("address") is not None:
             sent["address"] = sent["address"].to_domain()
         return sent
