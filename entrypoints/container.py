@@ -6,6 +6,7 @@ from functools import partial
 
 from dependency_injector import containers, providers
 
+from adapters.audit import StructlogAuditLog
 from adapters.clock import SystemClock
 from adapters.memory.analytics import InMemoryAnalyticsReader
 from adapters.memory.orders import (
@@ -226,6 +227,7 @@ class Container(containers.DeclarativeContainer):
     storage = providers.DependenciesContainer()
 
     clock = providers.Singleton(SystemClock)
+    audit = providers.Singleton(StructlogAuditLog)  # the `audit` log events (issue 13)
     hasher = providers.Singleton(
         Argon2PasswordHasher,
         time_cost=settings.provided.password_hash_time_cost,
@@ -244,20 +246,22 @@ class Container(containers.DeclarativeContainer):
         get_user=providers.Singleton(GetUser, storage.users),
         list_users=providers.Singleton(ListUsers, storage.users),
         update_user=providers.Singleton(
-            UpdateUser, storage.users, hasher, clock, storage.refresh_tokens
+            UpdateUser, storage.users, hasher, clock, storage.refresh_tokens, audit=audit
         ),
-        delete_user=providers.Singleton(DeleteUser, storage.users),
+        delete_user=providers.Singleton(DeleteUser, storage.users, audit=audit),
         check_health=providers.Singleton(CheckHealth, storage.ping, clock, storage.product_search),
         create_product=providers.Singleton(CreateProduct, storage.products, clock),
         get_product=providers.Singleton(GetProduct, storage.products),
         list_products=providers.Singleton(ListProducts, storage.products),
-        update_product=providers.Singleton(UpdateProduct, storage.products, clock),
-        delete_product=providers.Singleton(DeleteProduct, storage.products),
+        update_product=providers.Singleton(UpdateProduct, storage.products, clock, audit=audit),
+        delete_product=providers.Singleton(DeleteProduct, storage.products, audit=audit),
         search_products=providers.Singleton(SearchProducts, storage.product_search),
         bulk_upsert_products=providers.Singleton(BulkUpsertProducts, storage.products, clock),
         get_stock=providers.Singleton(GetStock, storage.products, storage.inventory),
-        set_stock=providers.Singleton(SetStock, storage.products, storage.inventory),
-        adjust_stock=providers.Singleton(AdjustStock, storage.products, storage.inventory),
+        set_stock=providers.Singleton(SetStock, storage.products, storage.inventory, audit=audit),
+        adjust_stock=providers.Singleton(
+            AdjustStock, storage.products, storage.inventory, audit=audit
+        ),
         place_order=providers.Singleton(
             PlaceOrder,
             storage.users,
@@ -270,12 +274,14 @@ class Container(containers.DeclarativeContainer):
         get_order=providers.Singleton(GetOrder, storage.orders),
         list_orders=providers.Singleton(ListOrders, storage.orders),
         change_order_status=providers.Singleton(
-            ChangeOrderStatus, storage.orders, storage.uow, clock
+            ChangeOrderStatus, storage.orders, storage.uow, clock, audit=audit
         ),
         users_by_role=providers.Singleton(ReportUsersByRole, storage.analytics),
         registrations=providers.Singleton(ReportRegistrations, storage.analytics),
         top_customers=providers.Singleton(ReportTopCustomers, storage.analytics),
-        purge_inactive_users=providers.Singleton(PurgeInactiveUsers, storage.users, clock),
+        purge_inactive_users=providers.Singleton(
+            PurgeInactiveUsers, storage.users, clock, audit=audit
+        ),
         authenticate=providers.Singleton(Authenticate, token_issuer, storage.users),
         login=providers.Singleton(
             Login,

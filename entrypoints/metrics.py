@@ -244,15 +244,35 @@ class CountedPlaceOrder:
     def __init__(self, inner: Any) -> None:
         self._inner = inner
 
-    async def execute(self, cmd: Any) -> Any:
+    async def execute(self, *args: Any, **kwargs: Any) -> Any:
         try:
-            placed = await self._inner.execute(cmd)
+            placed = await self._inner.execute(*args, **kwargs)
         except Exception as exc:
             ORDERS_REFUSED.labels(getattr(exc, "code", "error")).inc()
             raise
         if not placed.replayed:
             ORDERS_PLACED.inc()
         return placed
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+class CountedLogin:
+    """Login, counting LOGIN_FAILURES{reason=error code} (invalid_credentials, ...)."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    async def execute(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await self._inner.execute(*args, **kwargs)
+        except Exception as exc:
+            LOGIN_FAILURES.labels(getattr(exc, "code", "error")).inc()
+            raise
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
 
 
 # --- pools ------------------------------------------------------------------------------------

@@ -232,6 +232,28 @@ async def test_per_user_keys_come_from_the_identify_seam(tmp_path, served):
     assert (await a.get("/health")).status_code == 200  # the address's own budget is untouched
 
 
+async def test_an_authenticated_caller_is_limited_per_user_wherever_it_comes_from(tmp_path, served):
+    from tests.http.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, FIRST_ADMIN, bearer
+
+    settings = make_settings(
+        "memory", tmp_path, rate_limit_enabled=True, rate_limit_per_minute=4, **FIRST_ADMIN
+    )
+    app = create_app(settings, build_container(settings, make_storage("memory", settings)))
+    a = await served.open(app, client=("198.51.100.1", 1))
+    form = {"username": ADMIN_USERNAME, "password": ADMIN_PASSWORD}
+    token = (await a.post("/api/auth/token", data=form)).json()["access_token"]  # ip:A = 1
+    b = await served.open(app, client=("198.51.100.2", 1))
+    codes = [
+        (await client.get("/api/users/me", headers=bearer(token))).status_code
+        for client in (a, b, a, b)
+    ]
+    assert codes == [200] * 4  # the user's budget of 4, spent from two addresses
+    assert_rate_limited(await b.get("/api/users/me", headers=bearer(token)), "default", 4)
+    assert (await a.get("/health")).status_code == 200  # address A's own budget: 2 of 4
+    bad = {"Authorization": "Bearer not-a-jwt"}
+    assert (await b.get("/health", headers=bad)).status_code == 200  # a bad token: by address
+
+
 # --- on Redis ---------------------------------------------------------------------------------
 
 

@@ -14,6 +14,7 @@ from prometheus_client import REGISTRY
 from adapters.mongo.pool import PoolMonitor
 from application import ports
 from application.orders import PlaceOrderCommand
+from domain.access import SYSTEM
 from domain.errors import ValidationError
 from domain.inventory import InsufficientStockError
 from entrypoints import metrics
@@ -99,13 +100,13 @@ async def test_orders_placed_and_refused_are_counted_by_reason(container, leg):
     invalid = value("storefront_orders_refused_total", reason="invalid")
 
     cmd = PlaceOrderCommand(user.id, ((product.id, 1),), idempotency_key="k-1")
-    await place.execute(cmd)
-    replay = await place.execute(cmd)  # a replay places nothing new
+    await place.execute(SYSTEM, cmd)
+    replay = await place.execute(SYSTEM, cmd)  # a replay places nothing new
     assert replay.replayed
     with pytest.raises(InsufficientStockError):
-        await place.execute(PlaceOrderCommand(user.id, ((product.id, 5),)))
+        await place.execute(SYSTEM, PlaceOrderCommand(user.id, ((product.id, 5),)))
     with pytest.raises(ValidationError):
-        await place.execute(PlaceOrderCommand("0" * 24, ((product.id, 1),)))
+        await place.execute(SYSTEM, PlaceOrderCommand("0" * 24, ((product.id, 1),)))
 
     assert value("storefront_orders_placed_total") - placed == 1
     assert value("storefront_orders_refused_total", reason="insufficient_stock") - short == 1
@@ -127,6 +128,12 @@ async def test_the_app_counts_orders_through_its_services(tmp_path):
     try:
         services = manager.served.state.services
         assert isinstance(services.place_order, metrics.CountedPlaceOrder)
+        assert isinstance(services.login, metrics.CountedLogin)
+        failures = value("storefront_login_failures_total", reason="invalid_credentials")
+        response = await http.post("/api/auth/token", data={"username": "x", "password": "y"})
+        assert response.status_code == 401
+        after = value("storefront_login_failures_total", reason="invalid_credentials")
+        assert after - failures == 1
     finally:
         await http.aclose()
         await manager.__aexit__(None, None, None)

@@ -21,6 +21,7 @@ and, in multiprocess mode, retires this process's live gauges.
 import asyncio
 import contextlib
 import dataclasses
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -40,6 +41,41 @@ from entrypoints.logs import configure_logging
 from entrypoints.settings import Settings
 
 Identify = Callable[[Scope], str | None]
+COUNTED_SERVICES = {"place_order": metrics.CountedPlaceOrder, "login": metrics.CountedLogin}
+TOKEN_CACHE_SIZE = 10_000
+
+
+def bearer_identity(container: Container) -> Identify:
+    """The user id of a valid bearer token (signature and expiry checked, as the auth layer
+    does; the user itself is not read), for per-user rate limits; None without one.
+
+    Verified tokens are remembered until they expire (at most TOKEN_CACHE_SIZE, then the
+    memory starts over), so a client's requests cost one HMAC check, not one each.
+    """
+    cache: dict[bytes, tuple[str, float]] = {}
+    issuer: Any = None
+
+    def identify(scope: Scope) -> str | None:
+        nonlocal issuer
+        value = next((v for k, v in scope["headers"] if k == b"authorization"), None)
+        if value is None or value[:7].lower() != b"bearer ":
+            return None
+        token = value[7:].strip()
+        known = cache.get(token)
+        now = time.time()
+        if known is not None and known[1] > now:
+            return known[0]
+        try:
+            issuer = issuer or container.token_issuer()
+            claims = issuer.verify(token.decode("ascii"))
+        except Exception:
+            return None  # a bad token: limited by address; the route answers 401
+        if len(cache) >= TOKEN_CACHE_SIZE:
+            cache.clear()
+        cache[token] = (claims.sub, claims.exp.timestamp())
+        return claims.sub
+
+    return identify
 
 
 def build_limiter(settings: Settings) -> RateLimiter:
@@ -62,9 +98,13 @@ class _StoreHooks:
 
     async def started(self) -> None:
         services = getattr(self.app.state, "services", None)
-        if services is not None and hasattr(services, "place_order"):
-            counted = metrics.CountedPlaceOrder(services.place_order)
-            self.app.state.services = dataclasses.replace(services, place_order=counted)
+        if services is not None:
+            counted = {
+                name: wrapper(getattr(services, name))
+                for name, wrapper in COUNTED_SERVICES.items()
+                if hasattr(services, name)
+            }
+            self.app.state.services = dataclasses.replace(services, **counted)
         store = await self._store_object()
         if store is not None and hasattr(store, "on_batch"):
             store.on_batch = metrics.SQLITE_BATCH.observe
@@ -117,7 +157,7 @@ def install(
     """Wrap `app` in the observability and rate-limit middleware (see the module docstring).
 
     `identify(scope)` returns the authenticated user id for per-user rate limits (None: the
-    client address is the key); the auth layer passes it once bearer tokens exist.
+    client address is the key); by default the bearer token's subject (`bearer_identity`).
     Raises ValueError at once on a malformed FORWARDED_ALLOW_IPS or METRICS_ALLOWED_CIDRS.
     """
     configure_logging(settings.log_level, settings.log_format)
@@ -126,6 +166,7 @@ def install(
     if forwarded and forwarded != "*":
         parse_networks(forwarded)
     hooks = _StoreHooks(app, container, settings.storage_backend.value)
+    identify = identify or bearer_identity(container)
     build_inner = app.build_middleware_stack
 
     def build_middleware_stack() -> ASGIApp:
