@@ -34,7 +34,7 @@ def limited_app(tmp_path, **overrides):
 async def serve(app, client=("127.0.0.1", 50000)) -> AsyncIterator[httpx.AsyncClient]:
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False, client=client)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as http:
             yield http
 
 

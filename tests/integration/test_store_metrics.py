@@ -119,7 +119,7 @@ async def _served_app(settings, leg):
     await manager.__aenter__()
     transport = httpx.ASGITransport(app=manager.app)
     manager.served = app
-    return manager, httpx.AsyncClient(transport=transport, base_url="http://test")
+    return manager, httpx.AsyncClient(transport=transport, base_url="http://localhost")
 
 
 async def test_the_app_counts_orders_through_its_services(tmp_path):
