@@ -12,20 +12,21 @@ class PoolMonitor(monitoring.ConnectionPoolListener):
     the metrics sampler. Counters only move by events, so reading them costs nothing.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, max_pool_size: int) -> None:
+        self.max_pool_size = max_pool_size  # the events name only non-default options
         self.in_use = 0
         self.open = 0
-        self.maximum = 0
+        self.pools = 0
 
     def stats(self) -> tuple[int, int, int]:
-        """(connections checked out, connections open, sum of the pools' maxPoolSize)."""
-        return self.in_use, self.open, self.maximum
+        """(connections checked out, connections open, maxPoolSize times the server pools)."""
+        return self.in_use, self.open, self.pools * self.max_pool_size
 
     def pool_created(self, event: Any) -> None:
-        self.maximum += int(event.options.get("maxPoolSize", 0) or 0)
+        self.pools += 1
 
     def pool_closed(self, event: Any) -> None:
-        pass
+        self.pools = max(0, self.pools - 1)
 
     def pool_ready(self, event: Any) -> None:
         pass

@@ -65,7 +65,7 @@ class MongoStore:
 
 async def open_client(driver: str, url: str, **options: int):
     """The process's MongoClient (PyMongo async or Motor, by MONGODB_DRIVER)."""
-    monitor = PoolMonitor()
+    monitor = PoolMonitor(int(options.get("max_pool_size", 100)))
     client = make_client(driver, url, event_listeners=[monitor], **options)
     client.storefront_pool_monitor = monitor  # read by MongoStore.pool_stats
     try:

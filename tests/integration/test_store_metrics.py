@@ -20,7 +20,7 @@ from domain.inventory import InsufficientStockError
 from entrypoints import metrics
 from entrypoints.container import build_container, provide
 from entrypoints.http.app import create_app
-from tests.conftest import make_settings, make_storage
+from tests.conftest import REAL_MONGO_LEGS, make_settings, make_storage
 from tests.orders_support import add_product, add_user, skip_without_transactions
 
 PORTS = {
@@ -179,8 +179,8 @@ async def test_postgres_pool_gauges(tmp_path, postgres_url, postgres_schema):
 
 
 def test_the_mongo_pool_monitor_counts_checked_out_and_open_connections():
-    monitor = PoolMonitor()
-    event = SimpleNamespace(options={"maxPoolSize": 100})
+    monitor = PoolMonitor(100)
+    event = SimpleNamespace(options={})
     monitor.pool_created(event)
     monitor.pool_created(event)  # a second server of the replica set
     for _ in range(3):
@@ -202,3 +202,14 @@ def test_the_mongo_pool_monitor_implements_every_cmap_callback():
     }
     assert abstract <= set(vars(PoolMonitor))
     assert typing.get_type_hints(PoolMonitor.stats)["return"] == tuple[int, int, int]
+
+
+@pytest.mark.parametrize("leg", REAL_MONGO_LEGS, indirect=True)
+async def test_mongo_pool_stats_come_from_the_drivers_pool_events(container, settings):
+    users = await provide(container.storage.users)
+    assert await users.get("0" * 24) is None  # at least one connection checked out and back
+    store = await provide(container.storage.store)
+    in_use, size, maximum = store.pool_stats()
+    assert size >= 1
+    assert in_use == 0
+    assert maximum == settings.mongodb_max_pool_size
