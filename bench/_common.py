@@ -12,12 +12,18 @@ from entrypoints.container import build_container
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
 
+# every bench server starts with this admin (FIRST_ADMIN_*) and its clients log in as it
+ADMIN = {"first_admin_email": "bench@example.com", "first_admin_password": "bench-admin-password"}
+BENCH_JWT_SECRET = "bench-only-jwt-secret-0123456789abcdef"
+
 
 def settings_for(backend: str, folder: str, **overrides) -> Settings:
     return Settings(
         _env_file=None,
         storage_backend=backend,
         sqlite_path=str(Path(folder) / "bench.db"),
+        jwt_secret=BENCH_JWT_SECRET,
+        **ADMIN,
         **overrides,
     )
 
@@ -37,6 +43,10 @@ async def client_for(backend: str, **overrides):
             async with httpx.AsyncClient(
                 transport=transport, base_url="http://bench", timeout=120
             ) as client:
+                form = {"username": ADMIN["first_admin_email"]}
+                form["password"] = ADMIN["first_admin_password"]
+                token = (await client.post("/api/auth/token", data=form)).raise_for_status()
+                client.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
                 yield client, app
 
 

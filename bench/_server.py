@@ -62,14 +62,28 @@ def serve(args: list[str], env: dict[str, str], ready_path: str = "/health/ready
             proc.kill()
 
 
+ADMIN_EMAIL, ADMIN_PASSWORD = "bench@example.com", "bench-admin-password"
+
+
+def admin_headers(base: str) -> dict[str, str]:
+    """`Authorization: Bearer ...` of the admin every `storefront()` server starts with."""
+    form = {"username": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+    response = httpx.post(f"{base}/api/auth/token", data=form, timeout=30).raise_for_status()
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
 @contextmanager
 def storefront(backend: str, **extra_env: str):
-    """`storefront serve` on a backend, with a throwaway SQLite file or PostgreSQL database."""
+    """`storefront serve` on a backend, with a throwaway SQLite file or PostgreSQL database,
+    and an admin (FIRST_ADMIN_*; see `admin_headers`)."""
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         env = {
             "STORAGE_BACKEND": backend,
             "SQLITE_PATH": f"{tmp}/bench.db",
             "LOG_LEVEL": "WARNING",
+            "JWT_SECRET": "bench-only-jwt-secret-0123456789abcdef",
+            "FIRST_ADMIN_EMAIL": ADMIN_EMAIL,
+            "FIRST_ADMIN_PASSWORD": ADMIN_PASSWORD,
             "RATE_LIMIT_ENABLED": "false",  # wrk from one address would meet the 600/min limit
             **extra_env,
         }
@@ -109,22 +123,25 @@ def wrk_script(url: str, script: str, seconds: int, connections: int, allow_non_
     }
 
 
-def wrk(url: str, paths: list[str], seconds: int, connections: int) -> dict[str, float]:
+def wrk(
+    url: str, paths: list[str], seconds: int, connections: int, headers: dict | None = None
+) -> dict[str, float]:
     """Throughput and p50/p99 latency from wrk, requesting `paths` round-robin."""
     listed = ",".join(f'"{p}"' for p in paths)
+    sets = "".join(f'wrk.headers["{k}"] = "{v}"\n' for k, v in (headers or {}).items())
     script = (
-        f"local paths = {{{listed}}}\nlocal i = 0\n"
+        f"{sets}local paths = {{{listed}}}\nlocal i = 0\n"
         "request = function()\n  i = i % #paths + 1\n"
         "  return wrk.format('GET', paths[i])\nend\n"
     )
     return wrk_script(url, script, seconds, connections)
 
 
-async def _httpx_load(url: str, paths: list[str], seconds: int, connections: int):
+async def _httpx_load(url: str, paths: list[str], seconds: int, connections: int, headers=None):
     latencies: list[float] = []
     deadline = time.monotonic() + seconds
     limits = httpx.Limits(max_connections=connections)
-    async with httpx.AsyncClient(base_url=url, limits=limits) as client:
+    async with httpx.AsyncClient(base_url=url, limits=limits, headers=headers) as client:
 
         async def worker(offset: int) -> None:
             i = offset
@@ -142,11 +159,13 @@ async def _httpx_load(url: str, paths: list[str], seconds: int, connections: int
     return {"rps": len(latencies) / elapsed, "p50_ms": q[49], "p99_ms": q[98]}
 
 
-def load(url: str, paths: list[str], seconds: int = 5, connections: int = 64) -> dict[str, float]:
+def load(
+    url: str, paths: list[str], seconds: int = 5, connections: int = 64, headers=None
+) -> dict[str, float]:
     """wrk when it is installed (it leaves the CPU to the server), else an httpx client."""
     if shutil.which("wrk"):
-        return wrk(url, paths, seconds, connections)
-    return asyncio.run(_httpx_load(url, paths, seconds, min(connections, 32)))
+        return wrk(url, paths, seconds, connections, headers)
+    return asyncio.run(_httpx_load(url, paths, seconds, min(connections, 32), headers))
 
 
 def table(rows: list[dict], columns: list[str]) -> str:

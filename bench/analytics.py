@@ -26,6 +26,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from domain.access import SYSTEM
 from entrypoints.container import build_container, start, stop
 from entrypoints.progress import progress_bar
 from entrypoints.seed import seed_store
@@ -44,9 +45,9 @@ def reports(services) -> dict:
     end = datetime.now(UTC).date()
     start = end - timedelta(days=365)  # 366 days, both ends included: the longest range
     return {
-        "users by role": services.users_by_role.execute,
-        "registrations, 366 days": lambda: services.registrations.execute(start, end),
-        "top customers, limit 10": lambda: services.top_customers.execute(10),
+        "users by role": lambda: services.users_by_role.execute(SYSTEM),
+        "registrations, 366 days": lambda: services.registrations.execute(SYSTEM, start, end),
+        "top customers, limit 10": lambda: services.top_customers.execute(SYSTEM, 10),
     }
 
 

@@ -13,7 +13,7 @@ import shutil
 
 import httpx
 
-from _server import BIN, load, serve, storefront, table
+from _server import BIN, admin_headers, load, serve, storefront, table
 
 
 async def load_users(base: str, count: int) -> list[str]:
@@ -39,7 +39,8 @@ def main() -> None:
     parser.add_argument("--backends", default="memory,sqlite")
     args = parser.parse_args()
     cheap = {"PASSWORD_HASH_TIME_COST": "1", "PASSWORD_HASH_MEMORY_KIB": "1024"}
-    run = lambda url, paths: load(url, paths, args.seconds, args.connections)  # noqa: E731
+    auth: dict[str, str] = {}  # the admin's bearer token, per server
+    run = lambda url, paths: load(url, paths, args.seconds, args.connections, auth)  # noqa: E731
 
     rows = []
     bare_args = [
@@ -52,13 +53,15 @@ def main() -> None:
         "--no-access-log",
     ]
     with serve(bare_args, {}) as base:
-        run(base, ["/constant"])  # warm-up
+        run(base, ["/constant"])  # warm-up (the bare app ignores the Authorization header)
         bare = run(base, ["/constant"])
     rows.append({"backend": "-", "route": "bare constant", **bare})
 
     for backend in args.backends.split(","):
         with storefront(backend, **cheap) as base:
-            ids = asyncio.run(load_users(base, args.users))
+            ids = asyncio.run(load_users(base, args.users))  # sign-up is open
+            auth.clear()
+            auth.update(admin_headers(base))  # reads need a token: the admin's
             by_id = [f"/api/users/{i}" for i in ids]
             run(base, by_id)  # warm-up
             rows.append({"backend": backend, "route": "GET /api/users/{id}", **run(base, by_id)})

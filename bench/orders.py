@@ -16,14 +16,17 @@ import sys
 
 import httpx
 
-from _server import BIN, serve, storefront, table, wrk_script
+from _server import BIN, admin_headers, serve, storefront, table, wrk_script
 
 USERS = 50
 
 
 async def load_catalog(base: str, products: int, stock: int) -> tuple[list[str], list[str]]:
     limits = httpx.Limits(max_connections=32)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+    headers = admin_headers(base)  # products and stock are staff-only; the admin orders for all
+    async with httpx.AsyncClient(
+        base_url=base, limits=limits, timeout=60, headers=headers
+    ) as client:
         users = []
         for n in range(USERS):
             body = {"email": f"b{n}@example.com", "username": f"buyer{n}", "password": "password1"}
@@ -47,14 +50,15 @@ async def load_catalog(base: str, products: int, stock: int) -> tuple[list[str],
     return [u.json()["_id"] for u in users], ids
 
 
-def order_script(users: list[str], products: list[str], seed: int) -> str:
-    """Lua for wrk: POST a 3-line order of random products by a random user."""
+def order_script(users: list[str], products: list[str], seed: int, auth: str = "") -> str:
+    """Lua for wrk: POST a 3-line order of random products for a random user (as the admin:
+    `auth` is its Authorization header)."""
     quoted = lambda values: ",".join(f'"{v}"' for v in values)  # noqa: E731
     return f"""
 math.randomseed({seed})
 local users = {{{quoted(users)}}}
 local products = {{{quoted(products)}}}
-local headers = {{["Content-Type"] = "application/json"}}
+local headers = {{["Content-Type"] = "application/json", ["Authorization"] = "{auth}"}}
 request = function()
   local items = {{}}
   for n = 1, 3 do
@@ -72,7 +76,7 @@ async def oversell(base: str, products: list[str], stock: int) -> tuple[int, int
     """(orders placed, products whose stock disagrees with the orders, negative stocks)."""
     taken: dict[str, int] = dict.fromkeys(products, 0)
     placed = 0
-    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+    async with httpx.AsyncClient(base_url=base, timeout=60, headers=admin_headers(base)) as client:
         skip = 0
         while True:
             page = (await client.get("/api/orders/", params={"skip": skip, "limit": 1000})).json()
@@ -122,7 +126,8 @@ def main() -> None:
         with storefront(backend, **cheap) as base:
             users, products = asyncio.run(load_catalog(base, args.products, args.stock))
             run = wrk_script(
-                base, order_script(users, products, 2), args.seconds, args.connections,
+                base, order_script(users, products, 2, admin_headers(base)["Authorization"]),
+                args.seconds, args.connections,
                 allow_non_2xx=True,
             )  # fmt: skip
             placed, wrong, negative = asyncio.run(oversell(base, products, args.stock))

@@ -15,6 +15,7 @@ import time
 
 from _common import client_for, machine
 
+from domain.access import ANONYMOUS
 from domain.pagination import PageRequest
 from entrypoints.seed import ADJECTIVES, CATEGORIES, NOUNS, TAGS, SeedReport, seed_products
 
@@ -43,7 +44,7 @@ async def run(backend: str, products: int, queries: int) -> None:
             assert response.status_code == 200, response.text
             hits.append(len(response.json()))
             t0 = time.perf_counter()
-            await services.search_products.execute(text, PageRequest(0, 20))
+            await services.search_products.execute(ANONYMOUS, text, PageRequest(0, 20))
             core.append((time.perf_counter() - t0) * 1000)
     print(
         f"{backend:>7}: seeded {products:,} in {seeded:.1f}s; {queries} queries, "

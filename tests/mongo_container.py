@@ -48,7 +48,10 @@ def replica_set() -> Iterator[str]:
     )
     container = (
         DockerContainer(MONGO_IMAGE)
-        .with_command(["--replSet", REPLICA_SET, "--bind_ip_all"])
+        # test commands on, for the fault tests' failCommand failpoints (a disposable server)
+        .with_command(
+            ["--replSet", REPLICA_SET, "--bind_ip_all", "--setParameter", "enableTestCommands=1"]
+        )
         .with_exposed_ports(27017)
         .waiting_for(ready.with_startup_timeout(120).with_poll_interval(0.5))
     )

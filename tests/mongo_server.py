@@ -114,6 +114,7 @@ def probe_capabilities(client: Any) -> Capabilities:
     found = Capabilities()
     name = f"{DB_PREFIX}{RUN_TOKEN}_probe"
     scratch = client[name]["probe"]
+    client.admin.command("ping")  # a server that does not answer fails here, with nothing to drop
     try:
         try:
             scratch.create_index([("text", TEXT)], name="probe_text")
@@ -265,9 +266,14 @@ def mongo_url(tmp_path_factory) -> Iterator[str]:
 
 
 def _serve(url: str, *, own_server: bool) -> Iterator[str]:
+    from pymongo.errors import ConnectionFailure
+
     client = _admin_client(url)
     try:
-        REAL_WIRE.capabilities = probe_capabilities(client)
+        try:
+            REAL_WIRE.capabilities = probe_capabilities(client)
+        except ConnectionFailure as exc:
+            _mongo_unavailable(f"{REAL_WIRE.server} does not answer ({type(exc).__name__}: {exc})")
         yield url
         # on a server of our own every test database counts; on MONGODB_URL's, this run's
         prefix = DB_PREFIX if own_server else f"{DB_PREFIX}{RUN_TOKEN}_"

@@ -29,7 +29,7 @@ class BearerPrincipal(OAuth2PasswordBearer):
     """
 
     def __init__(self) -> None:
-        super().__init__(tokenUrl=TOKEN_URL, auto_error=False)
+        super().__init__(tokenUrl=TOKEN_URL, scheme_name="OAuth2PasswordBearer", auto_error=False)
 
     async def __call__(self, request: Request) -> Principal:  # type: ignore[override]
         token = await super().__call__(request)

@@ -53,3 +53,21 @@ def test_serve_without_a_secret_on_postgres_is_one_line_and_exit_1(monkeypatch):
     assert result.exit_code == 1
     assert "JWT_SECRET is not set" in result.output
     assert "Traceback" not in result.output
+
+
+def test_serve_says_how_to_get_the_first_admins_token():
+    from pydantic import SecretStr
+
+    from entrypoints.cli import token_hint
+    from entrypoints.settings import Settings
+
+    base = "http://127.0.0.1:8000"
+    unset = token_hint(Settings(_env_file=None), base)
+    assert "FIRST_ADMIN_EMAIL and FIRST_ADMIN_PASSWORD" in unset and "create-admin" in unset
+    assert f"curl -s -X POST {base}/api/auth/token" in unset
+    configured = Settings(
+        _env_file=None, first_admin_email="a@example.com", first_admin_password=SecretStr("x" * 9)
+    )
+    hint = token_hint(configured, base)
+    assert "-d username=a@example.com" in hint and '"$FIRST_ADMIN_PASSWORD"' in hint
+    assert "x" * 9 not in hint  # never the password itself

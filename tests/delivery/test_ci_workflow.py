@@ -47,6 +47,7 @@ def test_the_mongo_job_runs_make_test_mongo_on_a_replica_set_and_may_not_skip(jo
     job = jobs["mongo"]
     script = commands(job)
     assert "--replSet rs0" in script
+    assert "--setParameter enableTestCommands=1" in script  # the fault tests' failpoints
     assert "init_replica_set_js" in script
     assert "make test-mongo" in script
     assert job["env"]["MONGODB_REQUIRED"] == "1"

@@ -83,7 +83,7 @@ async def test_a_dropped_connection_on_a_read_is_retried_once_then_503(client, f
 async def test_an_operation_past_timeout_ms_is_504_and_the_next_one_works(leg, settings, failpoint):
     timed = settings.model_copy(update={"mongodb_timeout_ms": 300})
     app = create_app(timed, build_container(timed, make_storage(leg, timed)))
-    async for client in open_client(app):
+    async for client in open_client(app, as_admin=True):
         user_id = await a_user(client)
         failpoint(failCommands=["find"], blockConnection=True, blockTimeMS=2000)
         started = time.monotonic()

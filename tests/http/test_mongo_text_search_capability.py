@@ -30,8 +30,9 @@ async def test_search_follows_what_the_server_said_about_the_text_index(
 ):
     caplog.set_level(logging.WARNING)
     container = build_container(settings, make_storage(leg, settings))
-    # a client without the search-skip hook: the 501 is what this test is about
-    async for client in open_client(create_app(settings, container)):
+    # a client without the search-skip hook: the 501 is what this test is about; logged in as
+    # the first admin, who may create products
+    async for client in open_client(create_app(settings, container), as_admin=True):
         health = (await client.get("/health")).json()
         search = await client.get("/api/products/search", params={"q": "lamp"})
         product = {"sku": "L-1", "name": "Red lamp", "price": 10}

@@ -21,7 +21,7 @@ import pytest
 
 from entrypoints.http.app import create_app
 from tests.conftest import REAL_MONGO_LEGS, make_settings
-from tests.http.conftest import open_client
+from tests.http.conftest import FIRST_ADMIN, open_client
 from tests.mongo_server import SECANTUS_REPLICA_SET, _mongo_unavailable
 
 pytestmark = pytest.mark.mongo
@@ -85,11 +85,12 @@ async def test_the_app_rides_out_a_server_outage(leg, server, tmp_path):
         mongodb_server_selection_timeout_ms=SELECTION_TIMEOUT_MS,
         mongodb_connect_timeout_ms=500,
         mongodb_socket_timeout_ms=3000,
+        **FIRST_ADMIN,
     )
     limit = SELECTION_TIMEOUT_MS / 1000 + 1.0  # the selection timeout, plus a margin
     acknowledged: list[str] = []
     refused = 0
-    async for client in open_client(create_app(settings)):
+    async for client in open_client(create_app(settings), as_admin=True):
 
         async def create_user(n: int, client=client) -> None:
             nonlocal refused

@@ -226,3 +226,23 @@ def test_mongo_and_postgres_refuse_to_start_without_a_secret(tmp_path, backend):
 def test_a_short_secret_is_refused(tmp_path):
     with pytest.raises(SecretConfigError, match="at least 32 bytes"):
         jwt_secret(settings(tmp_path, jwt_secret="too short"))
+
+
+def test_verified_tokens_are_remembered_until_they_expire(monkeypatch):
+    import adapters.tokens
+
+    issuer = JwtTokenIssuer(SECRET, leeway_s=0)
+    now = int(time.time())
+    base = {"sub": "a" * 24, "role": "user", "iat": now, "exp": now + 1, "jti": "x"}
+    short = jwt.encode(base, SECRET, algorithm="HS256")
+    assert issuer.verify(short).sub == "a" * 24
+    assert issuer.verify(short).sub == "a" * 24  # from the cache
+    with pytest.raises(InvalidTokenError):
+        issuer.verify(short[:-2] + ("AA" if not short.endswith("AA") else "BB"))
+    time.sleep(max(0.0, now + 1.05 - time.time()))
+    with pytest.raises(InvalidTokenError):  # expired, though it is cached
+        issuer.verify(short)
+    monkeypatch.setattr(adapters.tokens, "VERIFIED_CACHE_MAX", 2)
+    for user in ("b", "c", "d"):
+        issuer.verify(issuer.issue(user * 24, "user").token)
+    assert len(issuer._verified) == 2  # bounded: the oldest went first
