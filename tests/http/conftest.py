@@ -30,6 +30,9 @@ FIRST_ADMIN = {
     "first_admin_password": SecretStr(ADMIN_PASSWORD),
 }
 PASSWORD = "a long enough password"
+# start-up creates indexes and the first admin; asgi-lifespan's 5 s default is too short on a
+# loaded 2-core CI machine (seen: a Mongo-leg start-up timing out at 5 s under load 10)
+LIFESPAN_TIMEOUTS = {"startup_timeout": 60, "shutdown_timeout": 60}
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -64,7 +67,10 @@ async def open_client(
 ) -> AsyncIterator[httpx.AsyncClient]:
     """A client of `app` with its lifespan running; `as_admin`: logged in as the first admin
     (the app's settings must hold FIRST_ADMIN); `token`: that bearer token."""
-    async with LifespanManager(app) as manager, _client(manager.app, token, event_hooks) as client:
+    async with (
+        LifespanManager(app, **LIFESPAN_TIMEOUTS) as manager,
+        _client(manager.app, token, event_hooks) as client,
+    ):
         if as_admin:
             tokens = await login(client, ADMIN_USERNAME, ADMIN_PASSWORD)
             client.headers.update(bearer(tokens["access_token"]))
@@ -125,7 +131,7 @@ def fastapi_app(leg, settings, clock):
 @pytest.fixture
 async def app(fastapi_app) -> AsyncIterator:
     """The app with its lifespan running (so the first admin exists), as ASGI."""
-    async with LifespanManager(fastapi_app) as manager:
+    async with LifespanManager(fastapi_app, **LIFESPAN_TIMEOUTS) as manager:
         yield manager.app
 
 
