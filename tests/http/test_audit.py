@@ -15,7 +15,14 @@ from entrypoints.container import build_container, provide
 from entrypoints.http.app import create_app
 from entrypoints.logs import configure_logging
 from tests.conftest import make_storage
-from tests.http.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, FIRST_ADMIN, PASSWORD, bearer
+from tests.http.conftest import (
+    ADMIN_PASSWORD,
+    ADMIN_USERNAME,
+    FIRST_ADMIN,
+    LIFESPAN_TIMEOUTS,
+    PASSWORD,
+    bearer,
+)
 
 AUDITED = {
     "update_user",
@@ -50,7 +57,7 @@ async def admin(leg, settings) -> AsyncIterator[tuple[httpx.AsyncClient, Trail, 
     app = create_app(settings, build_container(settings, make_storage(leg, settings)))
     trail = Trail()
     configure_logging("INFO", "json", stream=trail.stream)  # before the stack is built
-    async with LifespanManager(app) as manager:
+    async with LifespanManager(app, **LIFESPAN_TIMEOUTS) as manager:
         transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
             form = {"username": ADMIN_USERNAME, "password": ADMIN_PASSWORD}

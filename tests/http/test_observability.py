@@ -16,6 +16,7 @@ from entrypoints.container import build_container
 from entrypoints.http.app import create_app
 from entrypoints.logs import configure_logging
 from tests.conftest import make_settings, make_storage
+from tests.http.conftest import LIFESPAN_TIMEOUTS
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 TRACEPARENT = f"00-{TRACE_ID}-00f067aa0ba902b7-01"
@@ -28,7 +29,7 @@ def leg() -> str:
 
 
 async def serve(app, client=("127.0.0.1", 50000)) -> AsyncIterator[httpx.AsyncClient]:
-    async with LifespanManager(app) as manager:
+    async with LifespanManager(app, **LIFESPAN_TIMEOUTS) as manager:
         transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False, client=client)
         async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as http:
             yield http

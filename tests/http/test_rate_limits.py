@@ -14,6 +14,7 @@ from entrypoints.container import build_container
 from entrypoints.http.app import create_app
 from entrypoints.http.middleware import ratelimit
 from tests.conftest import make_settings, make_storage
+from tests.http.conftest import LIFESPAN_TIMEOUTS
 from tests.tcp_proxy import TcpProxy
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -32,7 +33,7 @@ def limited_app(tmp_path, **overrides):
 
 
 async def serve(app, client=("127.0.0.1", 50000)) -> AsyncIterator[httpx.AsyncClient]:
-    async with LifespanManager(app) as manager:
+    async with LifespanManager(app, **LIFESPAN_TIMEOUTS) as manager:
         transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False, client=client)
         async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as http:
             yield http

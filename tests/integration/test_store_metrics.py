@@ -21,6 +21,7 @@ from entrypoints import metrics
 from entrypoints.container import build_container, provide
 from entrypoints.http.app import create_app
 from tests.conftest import REAL_MONGO_LEGS, make_settings, make_storage
+from tests.http.conftest import LIFESPAN_TIMEOUTS
 from tests.orders_support import add_product, add_user, skip_without_transactions
 
 PORTS = {
@@ -115,7 +116,7 @@ async def test_orders_placed_and_refused_are_counted_by_reason(container, leg):
 
 async def _served_app(settings, leg):
     app = create_app(settings, build_container(settings, make_storage(leg, settings)))
-    manager = LifespanManager(app)
+    manager = LifespanManager(app, **LIFESPAN_TIMEOUTS)
     await manager.__aenter__()
     transport = httpx.ASGITransport(app=manager.app)
     manager.served = app
