@@ -8,6 +8,7 @@ from application.policy import Action
 from application.ports import AuditLog, Clock, UserRepository
 from domain.access import Principal
 from domain.errors import ValidationError
+from domain.users import MAX_PURGE_DAYS
 
 _OLDEST = datetime.min.replace(tzinfo=UTC)
 
@@ -23,8 +24,8 @@ class PurgeInactiveUsers:
 
     async def execute(self, principal: Principal, days: int) -> int:
         policy.require(principal, Action.PURGE_USERS)
-        if days < 1:
-            raise ValidationError("days must be >= 1")
+        if not 1 <= days <= MAX_PURGE_DAYS:
+            raise ValidationError(f"days must be between 1 and {MAX_PURGE_DAYS}")
         now = self._clock.now()
         deleted = 0  # a cutoff before year 1: nothing can be that old
         if days <= (now - _OLDEST).days:

@@ -17,8 +17,8 @@ from application.ports import (
     UserRepository,
 )
 from application.versions import stale_as_precondition
-from domain.access import Principal
-from domain.errors import DuplicateError, NotFoundError, ValidationError
+from domain.access import SYSTEM, Principal
+from domain.errors import ConflictError, DuplicateError, NotFoundError, ValidationError
 from domain.ids import is_valid_id, new_id
 from domain.orders import (
     IDEMPOTENCY_TTL_HOURS,
@@ -29,6 +29,7 @@ from domain.orders import (
     OrderLine,
     OrderStatus,
     check_idempotency_key,
+    check_order_total,
     merge_lines,
 )
 from domain.pagination import Page, PageRequest
@@ -138,7 +139,9 @@ class PlaceOrder:
             if not product.is_active:
                 raise ValidationError(f"product {product_id} is not active")
             lines.append(OrderLine(product_id, product.name, product.price, quantity))
-        return Order(new_id(), user_id, tuple(lines), OrderStatus.PENDING, now, now)
+        order = Order(new_id(), user_id, tuple(lines), OrderStatus.PENDING, now, now)
+        check_order_total(order.total)
+        return order
 
 
 def scoped_idempotency_key(principal: Principal, key: str) -> str:
@@ -235,3 +238,43 @@ class ChangeOrderStatus:
             {"status": moved.status.value},
         )
         return replace(moved, version=order.version + 1)
+
+
+class ExpirePendingOrders:
+    """Cancel every order still pending `ttl` after it was placed, returning its stock.
+
+    Each cancel goes through ChangeOrderStatus (as the SYSTEM principal: the service itself),
+    so it is the same atomic unit as a client's
+    cancel (status and stock together) and loses cleanly to a concurrent payment (the
+    order is no longer pending: skipped). Safe to run in several processes at once.
+    Returns how many orders it cancelled.
+    """
+
+    BATCH = 100
+
+    def __init__(
+        self,
+        orders: OrderRepository,
+        change_status: ChangeOrderStatus,
+        clock: Clock,
+        ttl: timedelta,
+    ) -> None:
+        if ttl <= timedelta(0):
+            raise ValueError("the pending-order TTL must be positive")
+        self._orders, self._change, self._clock, self._ttl = orders, change_status, clock, ttl
+
+    async def execute(self) -> int:
+        cutoff = self._clock.now() - self._ttl
+        cancelled = 0
+        while True:
+            batch = await self._orders.pending_before(cutoff, self.BATCH)
+            done = 0
+            for order in batch:
+                try:
+                    await self._change.execute(SYSTEM, order.id, OrderStatus.CANCELLED)
+                except (ConflictError, NotFoundError):
+                    continue  # paid, cancelled or deleted meanwhile
+                done += 1
+            cancelled += done
+            if len(batch) < self.BATCH or done == 0:
+                return cancelled

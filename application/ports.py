@@ -118,6 +118,10 @@ class OrderRepository(Protocol):
         """Matching orders newest first (created_at, then id, descending) and their total;
         with `page.after`, only those after that position (keyset, served by an index)."""
 
+    async def pending_before(self, cutoff: datetime, limit: int) -> Sequence[Order]:
+        """Up to `limit` orders still pending that were created before `cutoff`, oldest
+        first (served by the (status, created_at) index on every store)."""
+
 
 class IdempotencyRepository(Protocol):
     """Idempotency records, the read side."""

@@ -9,6 +9,10 @@ from domain.users import Role
 
 MAX_REPORT_DAYS = 366
 MAX_TOP_CUSTOMERS = 100
+# Report days every store can compute with (the day after the last one included): no
+# registration predates the Unix epoch, and year 9999 is where Python's dates end.
+FIRST_REPORT_DAY = date(1970, 1, 1)
+LAST_REPORT_DAY = date(9998, 12, 31)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +46,9 @@ class TopCustomer:
 
 def check_report_days(start: date, end: date) -> None:
     """Both ends are included: start <= end and at most MAX_REPORT_DAYS days in all."""
+    for day in (start, end):
+        if not FIRST_REPORT_DAY <= day <= LAST_REPORT_DAY:
+            raise ValidationError(f"report days are from {FIRST_REPORT_DAY} to {LAST_REPORT_DAY}")
     if start > end:
         raise ValidationError("start must be on or before end")
     days = (end - start).days + 1

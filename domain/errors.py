@@ -42,6 +42,13 @@ class UnavailableError(DomainError):
         super().__init__(detail)
 
 
+class StoreUnusableError(DomainError):
+    """The store is there but cannot be used at all (a corrupt, locked or unreadable database
+    file): a start-up error whose one-line detail names the file and the reason."""
+
+    code = "store_unusable"
+
+
 class StoreTimeoutError(DomainError):
     """The store did not answer within the configured time."""
 

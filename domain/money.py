@@ -6,7 +6,11 @@ from decimal import Decimal, InvalidOperation
 from domain.errors import ValidationError
 
 CENT = Decimal("0.01")
-MAX_AMOUNT = Decimal("999999999.99")  # fits int64 cents with room for totals
+MAX_AMOUNT = Decimal("999999999.99")  # a price: 11 significant digits
+# An order's total (and so each of its lines' subtotals): what PostgreSQL's numeric(12, 2)
+# holds, far inside SQLite's int64 cents and Decimal128; 12 significant digits, so every
+# amount the API sends is exact as a JSON number read into a double (up to 15 digits are).
+MAX_ORDER_TOTAL = Decimal("9999999999.99")
 ZERO = Decimal("0.00")
 
 Money = Decimal

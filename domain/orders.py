@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from domain.errors import ConflictError, ValidationError
 from domain.ids import is_valid_id
-from domain.money import money, total
+from domain.money import MAX_ORDER_TOTAL, money, total
 
 MAX_LINES = 100
 MAX_LINE_QUANTITY = 1_000_000
@@ -134,6 +134,13 @@ def merge_lines(items: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
     for quantity in merged.values():
         check_quantity(quantity)
     return sorted(merged.items())
+
+
+def check_order_total(amount: Decimal) -> Decimal:
+    """An order's total must fit every store (MAX_ORDER_TOTAL); ValidationError (422) else."""
+    if amount > MAX_ORDER_TOTAL:
+        raise ValidationError(f"the order's total {amount} exceeds the maximum {MAX_ORDER_TOTAL}")
+    return amount
 
 
 def check_idempotency_key(key: str) -> str:

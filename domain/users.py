@@ -1,6 +1,7 @@
 """The User entity and its rules."""
 
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
@@ -12,6 +13,12 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 USERNAME_MIN, USERNAME_MAX = 3, 50
 FULL_NAME_MAX = 100
 PASSWORD_MIN = 8
+# The purge of inactive users looks back at most a hundred years: older than any account,
+# and a cutoff every store's dates hold.
+MAX_PURGE_DAYS = 36_500
+# Unicode categories a username may not hold: controls (Cc), format characters such as
+# zero-width joiners and bidi overrides (Cf), surrogates (Cs), unassigned (Cn).
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Cn"})
 
 
 class Role(StrEnum):
@@ -75,6 +82,15 @@ def check_email(email: str) -> None:
 def check_username(username: str) -> None:
     if not USERNAME_MIN <= len(username) <= USERNAME_MAX:
         raise ValidationError(f"username must be {USERNAME_MIN} to {USERNAME_MAX} characters long")
+
+
+def normalize_username(username: str) -> str:
+    """The username in NFKC form (so look-alike compatibility forms are one name);
+    ValidationError when it holds a control, format (zero-width, bidi) or unassigned char."""
+    normal = unicodedata.normalize("NFKC", username)
+    if any(unicodedata.category(ch) in _REFUSED_CATEGORIES for ch in normal):
+        raise ValidationError("username must not hold control, format or unassigned characters")
+    return normal
 
 
 def check_password(password: str) -> None:

@@ -4,23 +4,49 @@ import asyncio
 import contextlib
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
+from importlib.metadata import version as package_version
 from pathlib import Path
 
 import structlog
 import typer
 import uvicorn
+from pydantic import ValidationError as PydanticValidationError
 from rich.console import Console
 
 from domain.errors import DuplicateError, StoreTimeoutError, UnavailableError, ValidationError
 from domain.orders import OrderStatus
 from entrypoints.container import build_container, provide, start, stop
 from entrypoints.jwt_secret import SecretConfigError, jwt_secret
-from entrypoints.settings import Settings
+from entrypoints.settings import Settings, describe_errors
 
 app = typer.Typer(help="Storefront: a hexagonal commerce API.", no_args_is_help=True)
 console = Console()
+SETTINGS_ERROR_EXIT = 2
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        print(f"storefront {package_version('storefront')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(
+        False, "--version", callback=_print_version, is_eager=True, help="print the version"
+    ),
+) -> None:
+    """Storefront: a hexagonal commerce API. Settings come from the environment and `.env`."""
+    try:
+        Settings()
+    except PydanticValidationError as exc:
+        # one line per bad setting, no traceback; exit 2 like any other usage error
+        for line in describe_errors(exc):
+            print(f"storefront: {line}", file=sys.stderr)
+        raise typer.Exit(SETTINGS_ERROR_EXIT) from None
 
 
 @app.command()
@@ -72,6 +98,8 @@ def serve(
             proxy_headers=False,
             server_header=False,
             timeout_graceful_shutdown=shutdown_timeout or None,
+            # a deadline and a size cap for request headers (slow clients, huge headers)
+            http="entrypoints.http.server:GuardedHttpToolsProtocol",
         )
 
 

@@ -2,6 +2,7 @@
 
 import inspect
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 
 from dependency_injector import containers, providers
@@ -71,7 +72,13 @@ from application.auth import Authenticate, CreateAdmin, Login, Logout, RefreshAc
 from application.health import CheckHealth
 from application.inventory import AdjustStock, GetStock, SetStock
 from application.maintenance import PurgeInactiveUsers
-from application.orders import ChangeOrderStatus, GetOrder, ListOrders, PlaceOrder
+from application.orders import (
+    ChangeOrderStatus,
+    ExpirePendingOrders,
+    GetOrder,
+    ListOrders,
+    PlaceOrder,
+)
 from application.products import (
     BulkUpsertProducts,
     CreateProduct,
@@ -119,7 +126,7 @@ class SqliteStorage(containers.DeclarativeContainer):
     idempotency = providers.Singleton(SqliteIdempotencyRepository, db)
     refresh_tokens = providers.Singleton(SqliteRefreshTokenRepository, db)
     uow = providers.Singleton(partial, SqliteUnitOfWork, db)
-    ping = providers.Singleton(SqlitePing, db)
+    ping = providers.Singleton(SqlitePing, db, settings.provided.sqlite_min_free_bytes)
     schema = providers.Singleton(SqliteSchema, db)
     analytics = providers.Singleton(SqliteAnalyticsReader, db)
 
@@ -215,6 +222,7 @@ class Services:
     registrations: ReportRegistrations
     top_customers: ReportTopCustomers
     purge_inactive_users: PurgeInactiveUsers
+    expire_pending_orders: ExpirePendingOrders
     authenticate: Authenticate
     login: Login
     refresh_access: RefreshAccess
@@ -228,6 +236,9 @@ class Container(containers.DeclarativeContainer):
 
     clock = providers.Singleton(SystemClock)
     audit = providers.Singleton(StructlogAuditLog)  # the `audit` log events (issue 13)
+    change_order_status = providers.Singleton(
+        ChangeOrderStatus, storage.orders, storage.uow, clock, audit=audit
+    )
     hasher = providers.Singleton(
         Argon2PasswordHasher,
         time_cost=settings.provided.password_hash_time_cost,
@@ -273,14 +284,22 @@ class Container(containers.DeclarativeContainer):
         ),
         get_order=providers.Singleton(GetOrder, storage.orders),
         list_orders=providers.Singleton(ListOrders, storage.orders),
-        change_order_status=providers.Singleton(
-            ChangeOrderStatus, storage.orders, storage.uow, clock, audit=audit
-        ),
+        change_order_status=change_order_status,
         users_by_role=providers.Singleton(ReportUsersByRole, storage.analytics),
         registrations=providers.Singleton(ReportRegistrations, storage.analytics),
         top_customers=providers.Singleton(ReportTopCustomers, storage.analytics),
         purge_inactive_users=providers.Singleton(
             PurgeInactiveUsers, storage.users, clock, audit=audit
+        ),
+        expire_pending_orders=providers.Singleton(
+            ExpirePendingOrders,
+            storage.orders,
+            change_order_status,
+            clock,
+            ttl=providers.Callable(
+                lambda minutes: timedelta(minutes=minutes),
+                settings.provided.order_pending_ttl_minutes,
+            ),
         ),
         authenticate=providers.Singleton(Authenticate, token_issuer, storage.users),
         login=providers.Singleton(

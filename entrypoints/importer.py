@@ -14,6 +14,7 @@ from pydantic import ValidationError as SchemaError
 from application.products import BULK_MAX, BulkUpsertProducts, CreateProductCommand
 from domain.access import SYSTEM
 from domain.errors import ValidationError
+from entrypoints.http.schemas.money import TEXT_AMOUNTS
 from entrypoints.http.schemas.products import ProductCreate
 
 FORMATS = ("jsonl", "csv")
@@ -110,7 +111,8 @@ def to_command(raw: Any) -> CreateProductCommand:
     if not isinstance(raw, dict):
         raise ValueError("a row must be a JSON object")
     try:
-        return ProductCreate.model_validate(raw).to_command()
+        # CSV cells are text: a price may come as "9.99" here (never over HTTP)
+        return ProductCreate.model_validate(raw, context={TEXT_AMOUNTS: True}).to_command()
     except SchemaError as exc:
         raise ValueError(_reason(exc)) from None
 

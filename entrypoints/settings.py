@@ -1,10 +1,14 @@
 """Settings from environment variables and `.env` (pydantic-settings)."""
 
+import re
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic import ValidationError as PydanticValidationError
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+MIB = 1024 * 1024
 
 
 class Backend(StrEnum):
@@ -42,6 +46,9 @@ class Settings(BaseSettings):
     sqlite_path: str = "data/storefront.db"
     sqlite_synchronous: Literal["OFF", "NORMAL", "FULL", "EXTRA"] = "FULL"
     sqlite_busy_timeout_ms: int = Field(5000, ge=0)
+    sqlite_min_free_bytes: int = Field(
+        64 * MIB, ge=0, description="/health/ready says not ready below this much free disk"
+    )
 
     password_hash_time_cost: int = Field(3, ge=1)
     password_hash_memory_kib: int = Field(65536, ge=8)
@@ -81,3 +88,68 @@ class Settings(BaseSettings):
     )
     rate_limit_signup_per_minute: int = Field(5, ge=1, description="anonymous sign-ups per address")
     rate_limit_key_prefix: str = Field("storefront", pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
+
+    # HTTP limits (SPEC "Input rules and HTTP conventions"); see README "Limits"
+    max_body_bytes: int = Field(1 * MIB, ge=1024, description="larger bodies -> 413")
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["localhost", "127.0.0.1", "::1"],
+        description="Host header values served (comma-separated; *.example.com, or *)",
+    )
+    http_header_timeout_s: float = Field(10.0, gt=0, description="headers not in by then: drop")
+    http_max_header_bytes: int = Field(32 * 1024, ge=1024, description="larger headers -> 431")
+
+    # orders left pending this long are cancelled and their stock returned
+    order_pending_ttl_minutes: int = Field(60, ge=1, le=10_080)
+    order_expiry_interval_s: float = Field(60.0, gt=0, description="how often expiry runs")
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [h.strip() for h in value.split(",") if h.strip()]
+        return value
+
+    # CORS: the browser origins allowed to call the API, comma-separated (`*` for any);
+    # empty (the default) sends no CORS headers at all
+    cors_origins: str = ""
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+        return level
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        for origin in (o.strip() for o in value.split(",") if o.strip()):
+            if origin != "*" and not _ORIGIN.fullmatch(origin):
+                raise ValueError(
+                    f"{origin!r} is not an origin: scheme://host[:port], no path, or *"
+                )
+        return value
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        """CORS_ORIGINS as a list (empty: CORS off)."""
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
+
+LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+_ORIGIN = re.compile(
+    r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?|https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?"
+)
+
+
+def describe_errors(error: PydanticValidationError) -> list[str]:
+    """One line per bad setting, naming its environment variable, its value and the rule."""
+    lines = []
+    for problem in error.errors(include_url=False):
+        name = str(problem["loc"][0]).upper() if problem["loc"] else "settings"
+        value = problem.get("input")
+        shown = "" if isinstance(value, dict) or "secret" in name.lower() else f"={value!r}"
+        message = problem["msg"].removeprefix("Value error, ")
+        lines.append(f"invalid setting {name}{shown}: {message}")
+    return lines

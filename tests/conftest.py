@@ -33,6 +33,12 @@ from tests.mongo_server import (  # noqa: F401 (fixtures and a hook, registered 
 REAL_MONGO_LEGS = REAL_MONGO_DRIVERS
 LEGS = ["memory", "sqlite", "mongo-fake", *REAL_MONGO_LEGS, "postgres"]
 FAST_HASH = {"password_hash_time_cost": 1, "password_hash_memory_kib": 1024}
+# On a loaded machine a 500-upsert bulk batch on the in-process server once outlasted the 10 s
+# default socket timeout; the driver then retried the batch (retryable writes) while the first
+# attempt still ran, and SecantusDB 0.7.0b3 ran the retry again instead of replaying the
+# first attempt's result as mongod does (the retry waits on the session), so a seed reported
+# "1000 unchanged" for 1000 new products. The real-wire legs give the server time instead.
+REAL_WIRE_SOCKET_TIMEOUT_MS = 60_000
 # mongo/postgres refuse to start without JWT_SECRET; sqlite/memory legs generate their own
 TEST_JWT_SECRET = "test-only-jwt-secret-0123456789abcdef"
 
@@ -210,6 +216,7 @@ def settings(leg, tmp_path, request) -> Settings:
     if is_real_mongo(leg):
         overrides["mongodb_url"] = request.getfixturevalue("mongo_url")
         overrides["mongodb_database"] = request.getfixturevalue("mongo_database")
+        overrides["mongodb_socket_timeout_ms"] = REAL_WIRE_SOCKET_TIMEOUT_MS
     if leg == "postgres":
         overrides |= postgres_overrides(request)
     return make_settings(leg, tmp_path, **overrides)

@@ -17,7 +17,7 @@ from adapters.common.uow import (
 from adapters.memory.state import MemoryState
 from domain.errors import ConcurrentChangeError, DuplicateError, NotFoundError
 from domain.inventory import InsufficientStockError
-from domain.orders import IdempotencyRecord, Order, OrderFilter
+from domain.orders import IdempotencyRecord, Order, OrderFilter, OrderStatus
 from domain.pagination import Page, PageRequest
 
 Undo = Callable[[], None]
@@ -46,6 +46,14 @@ class InMemoryOrderRepository:
         rest = matching if after is None else [o for o in matching if after.precedes(*_key(o))]
         newest = heapq.nlargest(page.skip + page.limit, rest, key=_key)
         return Page(newest[page.skip :], len(matching))
+
+    async def pending_before(self, cutoff: datetime, limit: int) -> Sequence[Order]:
+        pending = (
+            o
+            for o in self._orders.values()
+            if o.status is OrderStatus.PENDING and o.created_at < cutoff
+        )
+        return heapq.nsmallest(limit, pending, key=lambda o: (o.created_at, o.id))
 
 
 class InMemoryIdempotencyRepository:

@@ -200,11 +200,33 @@ class PostgresDatabase:
                         # next acquire instead of handing each out to fail one request
                         await pool.expire_connections()
                     raise
+                except DRIVER_ERRORS:
+                    await self._leave_clean(conn)
+                    raise
         finally:
             try:
                 await pool.release(conn)
             except DRIVER_ERRORS as exc:  # asyncpg has already dropped that connection
                 log.warning("PostgreSQL: release failed: %s: %s", type(exc).__name__, exc)
+
+    async def _leave_clean(self, conn: asyncpg.Connection) -> None:
+        """After a failed statement, make sure no transaction is left open on the connection.
+
+        asyncpg rolls back a transaction it knows of when the connection goes back to the
+        pool, but not one it does not know of: an argument that fails to encode (a number
+        past int8, say) is raised after the statement was parsed and before the protocol's
+        Sync, which leaves the server in an implicit transaction, and the next request on that
+        connection fails ("SET TRANSACTION ISOLATION LEVEL must be called before any query").
+        So a ROLLBACK (a no-op when there is nothing to roll back); a connection that cannot
+        even do that is dropped, and the pool opens a new one.
+        """
+        if conn.is_closed():
+            return
+        try:
+            await conn.execute("ROLLBACK", timeout=self.options.connect_timeout_s)
+        except (*DRIVER_ERRORS, TimeoutError):
+            with contextlib.suppress(pg.InterfaceError):
+                conn.terminate()
 
     @asynccontextmanager
     async def transaction(self, **options: Any) -> AsyncIterator[asyncpg.Connection]:

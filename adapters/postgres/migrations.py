@@ -160,6 +160,16 @@ MIGRATIONS: list[tuple[int, str]] = [
         ALTER TABLE orders ADD COLUMN version integer NOT NULL DEFAULT 1;
         """,
     ),
+    (
+        10,
+        """
+        -- issue 12: stock is set and adjusted up to 10^9, but cancels and pending-order
+        -- expiry give stock back on top of that: bigint, like SQLite's and MongoDB's int64,
+        -- so a release can never overflow (integer stops at 2^31 - 1). Pending-order expiry
+        -- needs no index of its own: orders_status_created serves it.
+        ALTER TABLE inventory ALTER COLUMN quantity TYPE bigint;
+        """,
+    ),
 ]
 
 _LOCK = "SELECT pg_advisory_xact_lock(hashtext('storefront.schema_migrations'), hashtext($1))"

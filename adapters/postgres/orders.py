@@ -67,6 +67,11 @@ _KEEP_KEY = (
     " order_id = excluded.order_id, created_at = excluded.created_at"
     " WHERE idempotency_keys.created_at < $5"
 )
+# served by orders_status_created (status, created_at DESC, id DESC), read backwards
+_PENDING_BEFORE = (
+    f"SELECT {ORDER_SELECT} FROM orders o WHERE o.status = 'pending' AND o.created_at < $1"
+    " ORDER BY o.created_at, o.id LIMIT $2"
+)
 _FIND_KEY = (
     "SELECT key, request_hash, order_id, created_at FROM idempotency_keys"
     " WHERE key = $1 AND created_at >= $2"
@@ -115,6 +120,10 @@ class PostgresOrderRepository:
 
         total, rows = await self._db.read(count_and_page, snapshot=True)
         return Page([row_order(r) for r in rows], total)
+
+    async def pending_before(self, cutoff: datetime, limit: int) -> Sequence[Order]:
+        rows = await self._db.read(lambda conn: conn.fetch(_PENDING_BEFORE, cutoff, limit))
+        return [row_order(r) for r in rows]
 
 
 class PostgresIdempotencyRepository:

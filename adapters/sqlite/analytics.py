@@ -24,18 +24,24 @@ REGISTRATIONS = (
     " GROUP BY substr(created_at, 1, 10) ORDER BY day"
 )
 
+SPLIT = 1_000_000_000
 # The ranking: SCAN orders USING COVERING INDEX orders_customer_spending, grouped in index
 # order (the literal 'cancelled' matches the partial index's WHERE, so it must stay a
 # literal), then a LIMIT-bounded temp b-tree for the ORDER BY; users are joined to those
 # first rows only. A LEFT JOIN, so a ranked user that was purged shows up as NULLs and the
 # caller can tell "fewer customers" from "some of the first rows were purged".
+# Sums never overflow: SQLite's sum() of integers fails on an int64 overflow, so the exact
+# total is summed in two parts (whole 10^9 cents, and the rest), each far from overflowing,
+# and joined in Python; the ranking uses total(), a double that never overflows and is exact
+# below 2^53 cents (90 trillion of the currency), where a tie could only be misordered.
 TOP_CUSTOMERS = (
-    "SELECT t.user_id, u.username, u.email, t.order_count, t.spent_cents FROM ("
-    " SELECT user_id, count(*) AS order_count, sum(total_cents) AS spent_cents FROM orders"
+    "SELECT t.user_id, u.username, u.email, t.order_count, t.high, t.low FROM ("
+    " SELECT user_id, count(*) AS order_count, total(total_cents) AS rank_cents,"
+    f" sum(total_cents / {SPLIT}) AS high, sum(total_cents % {SPLIT}) AS low FROM orders"
     " WHERE status <> 'cancelled' GROUP BY user_id"
-    " ORDER BY order_count DESC, spent_cents DESC, user_id LIMIT ?"
+    " ORDER BY order_count DESC, rank_cents DESC, user_id LIMIT ?"
     ") AS t LEFT JOIN users AS u ON u.id = t.user_id"
-    " ORDER BY t.order_count DESC, t.spent_cents DESC, t.user_id"
+    " ORDER BY t.order_count DESC, t.rank_cents DESC, t.user_id"
 )
 OVERFETCH = 2  # rank limit * OVERFETCH customers, so a few purged ones cost no second query
 
@@ -72,6 +78,6 @@ class SqliteAnalyticsReader:
                 break
             fetch *= 4
         return [
-            TopCustomer(user_id, username, email, count, from_cents(cents))
-            for user_id, username, email, count, cents in present[:limit]
+            TopCustomer(user_id, username, email, count, from_cents(high * SPLIT + low))
+            for user_id, username, email, count, high, low in present[:limit]
         ]

@@ -2,6 +2,8 @@
 
 import asyncio
 import contextlib
+import logging
+import os
 import queue
 import re
 import sqlite3
@@ -13,10 +15,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from adapters.sqlite.migrations import migrate
-from domain.errors import DuplicateError, StoreTimeoutError, UnavailableError
+from domain.errors import DuplicateError, StoreTimeoutError, StoreUnusableError, UnavailableError
 
 T = TypeVar("T")
 _UNIQUE = re.compile(r"UNIQUE constraint failed: \w+\.(\w+)")
+# a store that cannot take writes (or be read): 503, as for a server that is down
+_CANNOT_WRITE = ("unable to open", "disk I/O", "database or disk is full", "readonly database")
+log = logging.getLogger(__name__)
 SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
 
 
@@ -35,7 +40,8 @@ def translated() -> Iterator[None]:
         message = str(exc)
         if "locked" in message or "busy" in message:
             raise StoreTimeoutError() from None
-        if "unable to open" in message or "disk I/O" in message:
+        if any(reason in message for reason in _CANNOT_WRITE):
+            log.warning("SQLite cannot write: %s", message)
             raise UnavailableError() from None
         raise
 
@@ -92,11 +98,27 @@ class SqliteDatabase:
         self._writer = conn
 
     async def open(self) -> None:
+        """Open (creating it when missing) and migrate the database; StoreUnusableError, with
+        one line naming the file, when it is corrupt, locked, or cannot be opened."""
         self._thread.start()
-        await self._submit(self._open_writer, transactional=False)
-        with translated():
-            self._reader = self._connect()
-            self._reader.execute("PRAGMA query_only = ON")
+        try:
+            await self._submit(self._open_writer, transactional=False)
+            with translated():
+                self._reader = self._connect()
+                self._reader.execute("PRAGMA query_only = ON")
+                self._reader.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except (sqlite3.Error, OSError, StoreTimeoutError, UnavailableError) as exc:
+            await self._abandon()
+            raise StoreUnusableError(f"SQLite database {self.path}: {_reason(exc)}") from None
+
+    async def _abandon(self) -> None:
+        """Stop the writer thread after a failed open."""
+        for conn in (self._reader, self._writer):
+            if conn is not None:
+                conn.close()
+        self._reader = self._writer = None
+        self._jobs.put(_STOP)
+        await asyncio.to_thread(self._thread.join)
 
     async def close(self) -> None:
         if self._reader is not None:
@@ -196,6 +218,18 @@ class SqliteDatabase:
             _resolve(job, ok, value)
 
 
+def _reason(exc: BaseException) -> str:
+    """Why a database could not be opened, in a few words."""
+    if isinstance(exc, StoreTimeoutError):
+        return "it is locked by another process (waited SQLITE_BUSY_TIMEOUT_MS); stop it or retry"
+    if isinstance(exc, UnavailableError):
+        return "cannot open the file (check the path and the directory's permissions)"
+    message = str(exc) or type(exc).__name__
+    if "not a database" in message or "malformed" in message:
+        return f"the file is corrupt or not an SQLite database ({message})"
+    return message
+
+
 def _domain(exc: Exception) -> Exception:
     """The domain error for a sqlite3 error raised by one write, else the error itself."""
     try:
@@ -229,13 +263,31 @@ async def open_sqlite(path: str, synchronous: str, busy_timeout_ms: int):
         await db.close()
 
 
+def _probe_write(conn: sqlite3.Connection) -> None:
+    conn.execute("UPDATE health_probe SET checked_at = datetime('now') WHERE id = 1")
+
+
 class SqlitePing:
-    def __init__(self, db: SqliteDatabase) -> None:
+    """Ready means the database reads and takes writes: a read, a one-row write through the
+    writer (a read-only file, a lost lock or a full WAL fail it; one fsync, shared with the
+    batch it joins), and the free space of the disk holding it (a full disk fails writes that
+    need new pages long before a small update does)."""
+
+    def __init__(self, db: SqliteDatabase, min_free_bytes: int = 0) -> None:
         self._db = db
+        self._min_free_bytes = min_free_bytes
+        self._directory = os.path.dirname(os.path.abspath(db.path))
 
     async def ping(self) -> None:
         with translated():
             self._db.reader.execute("SELECT 1").fetchone()
+        await self._db.write(_probe_write)
+        if self._min_free_bytes and self._db.path != ":memory:":
+            stats = os.statvfs(self._directory)
+            free = stats.f_bavail * stats.f_frsize
+            if free < self._min_free_bytes:
+                log.warning("SQLite: %d bytes free beside %s, not ready", free, self._db.path)
+                raise UnavailableError()
 
 
 class SqliteSchema:

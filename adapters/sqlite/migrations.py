@@ -181,6 +181,19 @@ MIGRATIONS: list[tuple[int, str]] = [
         ALTER TABLE orders ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
         """,
     ),
+    (
+        10,
+        """
+        -- issue 12: /health/ready proves the database takes writes by updating this one row
+        -- (a full disk, a read-only file or a lost lock fail it). Pending-order expiry needs
+        -- no index of its own: orders_status_created serves status = ? AND created_at < ?.
+        CREATE TABLE health_probe (
+            id         INTEGER PRIMARY KEY CHECK (id = 1),
+            checked_at TEXT NOT NULL
+        );
+        INSERT INTO health_probe (id, checked_at) VALUES (1, '');
+        """,
+    ),
 ]
 
 

@@ -34,6 +34,11 @@ _KEEP_KEY = (
     " order_id = excluded.order_id, created_at = excluded.created_at"
     " WHERE idempotency_keys.created_at < ?"
 )
+# SEARCH orders USING INDEX orders_status_created (status=? AND created_at<?)
+_PENDING_BEFORE = (
+    f"SELECT {ORDER_COLUMNS} FROM orders WHERE status = 'pending' AND created_at < ?"
+    " ORDER BY created_at, id LIMIT ?"
+)
 _FIND_KEY = (
     "SELECT key, request_hash, order_id, created_at FROM idempotency_keys"
     " WHERE key = ? AND created_at >= ?"
@@ -71,6 +76,11 @@ class SqliteOrderRepository:
                 [*page_params, page.limit, page.skip],
             ).fetchall()
         return Page([row_order(r) for r in rows], total)
+
+    async def pending_before(self, cutoff: datetime, limit: int) -> Sequence[Order]:
+        with translated():
+            rows = self._db.reader.execute(_PENDING_BEFORE, (ts(cutoff), limit)).fetchall()
+        return [row_order(r) for r in rows]
 
 
 class SqliteIdempotencyRepository:

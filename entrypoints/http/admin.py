@@ -2,11 +2,13 @@
 
 from fastapi import APIRouter, Query
 
+from domain.users import MAX_PURGE_DAYS
 from entrypoints.http.deps import PrincipalDep, ServicesDep
 from entrypoints.http.errors import error_responses
+from entrypoints.http.routing import StorefrontRoute
 from entrypoints.http.schemas.analytics import PurgeOut
 
-router = APIRouter(prefix="/api/admin", tags=["maintenance"])
+router = APIRouter(prefix="/api/admin", tags=["maintenance"], route_class=StorefrontRoute)
 
 
 @router.delete(
@@ -17,7 +19,9 @@ router = APIRouter(prefix="/api/admin", tags=["maintenance"])
 async def purge_inactive_users(
     principal: PrincipalDep,
     services: ServicesDep,
-    days: int = Query(365, ge=1, description="delete users inactive and unchanged for longer"),
+    days: int = Query(
+        365, ge=1, le=MAX_PURGE_DAYS, description="delete users inactive and unchanged for longer"
+    ),
 ):
     """Delete users with is_active false whose updated_at is more than `days` days old.
 

@@ -4,12 +4,16 @@ import datetime as dt
 
 from fastapi import APIRouter, Query
 
-from domain.analytics import MAX_TOP_CUSTOMERS
+from domain.analytics import FIRST_REPORT_DAY, LAST_REPORT_DAY, MAX_TOP_CUSTOMERS
 from entrypoints.http.deps import PrincipalDep, ServicesDep
 from entrypoints.http.errors import error_responses
+from entrypoints.http.json import ExactJSONResponse
+from entrypoints.http.routing import StorefrontRoute
 from entrypoints.http.schemas.analytics import DailyRegistrationsOut, RoleCountOut, TopCustomerOut
 
-router = APIRouter(prefix="/api/analytics", tags=["analytics"])  # moderators and admins
+router = APIRouter(  # moderators and admins
+    prefix="/api/analytics", tags=["analytics"], route_class=StorefrontRoute
+)
 _STORE_ERRORS = (503, 504)
 
 
@@ -31,8 +35,14 @@ async def users_by_role(principal: PrincipalDep, services: ServicesDep):
 async def registrations(
     principal: PrincipalDep,
     services: ServicesDep,
-    start: dt.date = Query(description="first UTC day, included (YYYY-MM-DD)"),
-    end: dt.date = Query(description="last UTC day, included; at most 366 days in all"),
+    start: dt.date = Query(
+        ge=FIRST_REPORT_DAY, le=LAST_REPORT_DAY, description="first UTC day, included"
+    ),
+    end: dt.date = Query(
+        ge=FIRST_REPORT_DAY,
+        le=LAST_REPORT_DAY,
+        description="last UTC day, included; at most 366 days in all",
+    ),
 ):
     """Users created per UTC day, by day; days with none are omitted."""
     rows = await services.registrations.execute(principal, start, end)
@@ -52,4 +62,5 @@ async def top_customers(
     """Users by count of their orders that are not cancelled (descending), then total spent
     (descending), then id; users that no longer exist are left out (their orders are kept)."""
     rows = await services.top_customers.execute(principal, limit)
-    return [TopCustomerOut.of(row) for row in rows]
+    # a customer's total is a sum of any size: sent with all its digits (ExactJSONResponse)
+    return ExactJSONResponse([TopCustomerOut.of(row).model_dump(by_alias=True) for row in rows])

@@ -7,8 +7,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from entrypoints.http.deps import ServicesDep
 from entrypoints.http.errors import error_responses
+from entrypoints.http.routing import StorefrontRoute
 
-router = APIRouter(prefix="/api/auth", tags=["auth"])
+router = APIRouter(prefix="/api/auth", tags=["auth"], route_class=StorefrontRoute)
 _STORE_ERRORS = (503, 504)
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}  # RFC 6749 section 5.1
 

@@ -8,16 +8,20 @@ from fastapi import Header, Response
 
 _STRONG = re.compile(r'"(\d{1,18})"')
 _MAX_HEADER = 2048
+# RFC 9110 §8.8.3 / §13.1.1: `*` or a comma-separated list of entity tags, weak or strong
+_TAG = r'(W/)?"[\x21\x23-\x7e]*"'
+ETAG_LIST = rf"^\s*(\*|{_TAG}(\s*,\s*{_TAG})*)\s*$"
 
 IfMatch = Annotated[
     str | None,
     Header(
         alias="If-Match",
         max_length=_MAX_HEADER,
+        pattern=ETAG_LIST,
         description=(
             "Apply the change only if the resource's current ETag is one of these (RFC 9110"
             ' §13.1.1), e.g. `"3"`; else 412 `precondition_failed` and nothing changes.'
-            " `*` matches any current version."
+            " `*` matches any current version. Not a list of entity tags: 422."
         ),
         examples=['"1"'],
     ),
@@ -27,6 +31,7 @@ IfNoneMatch = Annotated[
     Header(
         alias="If-None-Match",
         max_length=_MAX_HEADER,
+        pattern=ETAG_LIST,
         description=(
             "304 Not Modified, without a body, when the resource's current ETag is one of"
             " these (RFC 9110 §13.1.2)."

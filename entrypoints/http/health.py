@@ -8,9 +8,10 @@ from pydantic import BaseModel
 from domain.errors import UnavailableError
 from entrypoints.http.deps import ServicesDep
 from entrypoints.http.errors import error_responses
+from entrypoints.http.routing import StorefrontRoute
 from entrypoints.http.schemas.timestamps import Timestamp
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], route_class=StorefrontRoute)
 
 
 class DatabaseHealth(BaseModel):
@@ -51,12 +52,20 @@ async def health(services: ServicesDep):
     )
 
 
-@router.get("/health/live")
+class Liveness(BaseModel):
+    status: Literal["alive"]
+
+
+class Readiness(BaseModel):
+    status: Literal["ready"]
+
+
+@router.get("/health/live", response_model=Liveness)
 async def live() -> dict[str, str]:
     return {"status": "alive"}
 
 
-@router.get("/health/ready", responses=error_responses(503))
+@router.get("/health/ready", response_model=Readiness, responses=error_responses(503))
 async def ready(services: ServicesDep):
     report = await services.check_health.execute()
     if not report.healthy:

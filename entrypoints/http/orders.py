@@ -4,7 +4,7 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 
 from application.orders import PlaceOrderCommand
 from domain.orders import IDEMPOTENCY_KEY_MAX, OrderFilter, OrderStatus
-from domain.pagination import PageRequest
+from domain.pagination import MAX_LIMIT, MAX_SKIP, PageRequest
 from entrypoints.http.conditional import (
     ETAG_HEADER,
     NOT_MODIFIED,
@@ -17,9 +17,10 @@ from entrypoints.http.conditional import (
 from entrypoints.http.deps import PrincipalDep, ServicesDep
 from entrypoints.http.errors import error_responses
 from entrypoints.http.paging import LINK_HEADER, TOTAL_HEADER, CursorQuery, CursorsDep
+from entrypoints.http.routing import StorefrontRoute
 from entrypoints.http.schemas.orders import OrderCreate, OrderOut, StatusChange
 
-router = APIRouter(prefix="/api/orders", tags=["orders"])
+router = APIRouter(prefix="/api/orders", tags=["orders"], route_class=StorefrontRoute)
 _STORE_ERRORS = (503, 504)
 
 
@@ -28,7 +29,16 @@ _STORE_ERRORS = (503, 504)
     status_code=status.HTTP_201_CREATED,
     response_model=OrderOut,
     responses={
-        200: {"model": OrderOut, "description": "A retry: the order its Idempotency-Key placed"},
+        200: {
+            "model": OrderOut,
+            "description": "A retry: the order its Idempotency-Key placed",
+            "headers": {
+                "Idempotent-Replayed": {
+                    "description": "`true`: this answers a retry; no new order was placed.",
+                    "schema": {"type": "string", "enum": ["true"]},
+                }
+            },
+        },
         **error_responses(401, 403, 409, 422, *_STORE_ERRORS),
     },
 )
@@ -51,6 +61,9 @@ async def place_order(
     if placed.replayed:
         response.status_code = status.HTTP_200_OK
         response.headers["Idempotent-Replayed"] = "true"
+    else:
+        response.headers["Location"] = f"{router.prefix}/{placed.order.id}"
+    response.headers["ETag"] = etag(placed.order.version)
     return OrderOut.of(placed.order)
 
 
@@ -68,8 +81,8 @@ async def list_orders(
     principal: PrincipalDep,
     services: ServicesDep,
     cursors: CursorsDep,
-    skip: int = Query(0, ge=0),
-    limit: int = Query(100, ge=1, le=1000),
+    skip: int = Query(0, ge=0, le=MAX_SKIP),
+    limit: int = Query(100, ge=1, le=MAX_LIMIT),
     user_id: str | None = Query(None, max_length=64),
     status: OrderStatus | None = None,
     cursor: CursorQuery = None,

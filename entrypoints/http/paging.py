@@ -29,12 +29,12 @@ _SIZE = 8 + 12 + _MAC_BYTES
 CursorQuery = Annotated[
     str | None,
     Query(
-        min_length=1,
-        max_length=64,
+        pattern=r"^[A-Za-z0-9_-]{48}$",
         description=(
             'Opaque cursor from the previous page\'s `Link: <...>; rel="next"` header: the'
             " page after it (keyset pagination, stable while items are added or removed)."
-            " `skip` then counts from the cursor."
+            " `skip` then counts from the cursor. A cursor this server did not sign for this"
+            " list: 422 `invalid_cursor`."
         ),
     ),
 ]

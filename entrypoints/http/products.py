@@ -7,8 +7,8 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from application.products import UpdateProductCommand
 from domain.money import MAX_AMOUNT
-from domain.pagination import PageRequest
-from domain.products import ProductFilter
+from domain.pagination import MAX_LIMIT, MAX_SKIP, PageRequest
+from domain.products import CATEGORY_MAX, TAG_MAX, ProductFilter
 from entrypoints.http.conditional import (
     ETAG_HEADER,
     NOT_MODIFIED,
@@ -21,6 +21,7 @@ from entrypoints.http.conditional import (
 from entrypoints.http.deps import PrincipalDep, ServicesDep
 from entrypoints.http.errors import error_responses
 from entrypoints.http.paging import LINK_HEADER, TOTAL_HEADER, CursorQuery, CursorsDep
+from entrypoints.http.routing import StorefrontRoute
 from entrypoints.http.schemas.products import (
     BulkUpsertIn,
     BulkUpsertOut,
@@ -30,7 +31,9 @@ from entrypoints.http.schemas.products import (
     SearchHitOut,
 )
 
-router = APIRouter(prefix="/api/products", tags=["products"])
+# the bulk route's body limit (BodyLimit): 10,000 products of up to a few KiB each
+BULK_MAX_BODY_BYTES = 32 * 1024 * 1024
+router = APIRouter(prefix="/api/products", tags=["products"], route_class=StorefrontRoute)
 _STORE_ERRORS = (503, 504)
 PriceQuery = Annotated[Decimal | None, Query(ge=0, le=MAX_AMOUNT, decimal_places=2)]
 
@@ -41,9 +44,14 @@ PriceQuery = Annotated[Decimal | None, Query(ge=0, le=MAX_AMOUNT, decimal_places
     response_model=ProductOut,
     responses=error_responses(401, 403, 409, 422, *_STORE_ERRORS),
 )
-async def create_product(body: ProductCreate, principal: PrincipalDep, services: ServicesDep):
+async def create_product(
+    body: ProductCreate, response: Response, principal: PrincipalDep, services: ServicesDep
+):
     """Moderators and admins."""
-    return await services.create_product.execute(principal, body.to_command())
+    product = await services.create_product.execute(principal, body.to_command())
+    response.headers["Location"] = f"{router.prefix}/{product.id}"
+    response.headers["ETag"] = etag(product.version)
+    return product
 
 
 @router.get(
@@ -60,12 +68,12 @@ async def list_products(
     principal: PrincipalDep,
     services: ServicesDep,
     cursors: CursorsDep,
-    skip: int = Query(0, ge=0),
-    limit: int = Query(100, ge=1, le=1000),
-    category: str | None = Query(None, min_length=1, max_length=100),
+    skip: int = Query(0, ge=0, le=MAX_SKIP),
+    limit: int = Query(100, ge=1, le=MAX_LIMIT),
+    category: str | None = Query(None, min_length=1, max_length=CATEGORY_MAX),
     min_price: PriceQuery = None,
     max_price: PriceQuery = None,
-    tag: str | None = Query(None, min_length=1, max_length=50),
+    tag: str | None = Query(None, min_length=1, max_length=TAG_MAX),
     is_active: bool | None = Query(
         None, description="moderators and admins; others always see active products only"
     ),
@@ -93,7 +101,7 @@ async def search_products(
     principal: PrincipalDep,
     services: ServicesDep,
     q: str = Query(min_length=1, max_length=200, description="words; any may match"),
-    skip: int = Query(0, ge=0),
+    skip: int = Query(0, ge=0, le=MAX_SKIP),
     limit: int = Query(20, ge=1, le=100),
 ):
     hits = await services.search_products.execute(principal, q, PageRequest(skip, limit))

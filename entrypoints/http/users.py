@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Query, Request, Response, status
 
 from application.users import UpdateUserCommand
-from domain.pagination import PageRequest
+from domain.pagination import MAX_LIMIT, MAX_SKIP, PageRequest
 from domain.users import Role, UserFilter
 from entrypoints.http.conditional import (
     ETAG_HEADER,
@@ -17,9 +17,10 @@ from entrypoints.http.conditional import (
 from entrypoints.http.deps import PrincipalDep, ServicesDep
 from entrypoints.http.errors import error_responses
 from entrypoints.http.paging import LINK_HEADER, TOTAL_HEADER, CursorQuery, CursorsDep
+from entrypoints.http.routing import StorefrontRoute
 from entrypoints.http.schemas.users import UserCreate, UserOut, UserUpdate
 
-router = APIRouter(prefix="/api/users", tags=["users"])
+router = APIRouter(prefix="/api/users", tags=["users"], route_class=StorefrontRoute)
 _STORE_ERRORS = (503, 504)
 
 
@@ -29,10 +30,15 @@ _STORE_ERRORS = (503, 504)
     response_model=UserOut,
     responses=error_responses(401, 403, 409, 422, *_STORE_ERRORS),
 )
-async def create_user(body: UserCreate, principal: PrincipalDep, services: ServicesDep):
+async def create_user(
+    body: UserCreate, response: Response, principal: PrincipalDep, services: ServicesDep
+):
     """Sign up: open to anyone. The role is `user`; only an admin may send `role` or
     `is_active` (anyone else: 403)."""
-    return await services.register_user.execute(principal, body.to_command())
+    user = await services.register_user.execute(principal, body.to_command())
+    response.headers["Location"] = f"{router.prefix}/{user.id}"
+    response.headers["ETag"] = etag(user.version)
+    return user
 
 
 @router.get(
@@ -49,8 +55,8 @@ async def list_users(
     principal: PrincipalDep,
     services: ServicesDep,
     cursors: CursorsDep,
-    skip: int = Query(0, ge=0),
-    limit: int = Query(100, ge=1, le=1000),
+    skip: int = Query(0, ge=0, le=MAX_SKIP),
+    limit: int = Query(100, ge=1, le=MAX_LIMIT),
     is_active: bool | None = None,
     role: Role | None = None,
     cursor: CursorQuery = None,

@@ -1,6 +1,6 @@
 """The CLI suites on the real-wire MongoDB legs."""
 
-from tests.conftest import REAL_MONGO_LEGS, prepare_leg
+from tests.conftest import REAL_MONGO_LEGS, REAL_WIRE_SOCKET_TIMEOUT_MS, prepare_leg
 
 
 def use_real_mongo(request, leg: str, monkeypatch):
@@ -12,4 +12,5 @@ def use_real_mongo(request, leg: str, monkeypatch):
     monkeypatch.setenv("MONGODB_URL", request.getfixturevalue("mongo_url"))
     monkeypatch.setenv("MONGODB_DATABASE", database)
     monkeypatch.setenv("MONGODB_DRIVER", REAL_MONGO_LEGS[leg])
+    monkeypatch.setenv("MONGODB_SOCKET_TIMEOUT_MS", str(REAL_WIRE_SOCKET_TIMEOUT_MS))
     return request.getfixturevalue("mongo_admin")[database]

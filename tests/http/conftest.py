@@ -58,7 +58,7 @@ def _client(app, token: str | None = None, event_hooks=None) -> httpx.AsyncClien
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     headers = bearer(token) if token else {}
     return httpx.AsyncClient(
-        transport=transport, base_url="http://test", headers=headers, event_hooks=event_hooks
+        transport=transport, base_url="http://localhost", headers=headers, event_hooks=event_hooks
     )
 
 

@@ -164,9 +164,11 @@ async def test_a_user_updated_recently_is_not_purged(client, clock):
     assert response.json() == {"deleted": 0}
 
 
-async def test_purge_with_a_huge_day_count_deletes_nothing(client, clock):
+async def test_purge_day_count_is_bounded_and_the_largest_deletes_nothing_newer(client, clock):
     await create(client, clock, 1, T0, is_active=False)
     response = await client.delete("/api/admin/inactive-users", params={"days": 10**12})
+    assert (response.status_code, response.json()["code"]) == (422, "validation_error")
+    response = await client.delete("/api/admin/inactive-users", params={"days": 36_500})
     assert (response.status_code, response.json()) == (200, {"deleted": 0})
 
 

@@ -188,9 +188,22 @@ async def test_a_forged_or_foreign_cursor_is_422(client):
     cursor = parse_qs(urlsplit(next_link(page)).query)["cursor"][0]
     assert (await client.get("/api/users/", params={"cursor": cursor})).status_code == 200
     flipped = cursor[:-3] + ("A" if cursor[-3] != "A" else "B") + cursor[-2:]
-    for bad in (flipped, "not-a-cursor", cursor + "AAAA"):
-        response = await client.get("/api/users/", params={"cursor": bad})
-        assert response.status_code == 422, bad
-        assert response.json()["code"] == "invalid_cursor"
+    edited = await client.get("/api/users/", params={"cursor": flipped})
+    assert edited.status_code == 422 and edited.json()["code"] == "invalid_cursor"
+    for malformed in ("not-a-cursor", cursor + "AAAA"):  # not even the documented shape
+        assert (await client.get("/api/users/", params={"cursor": malformed})).status_code == 422
     foreign = await client.get("/api/orders/", params={"cursor": cursor})
     assert foreign.status_code == 422 and foreign.json()["code"] == "invalid_cursor"
+
+
+@pytest.mark.parametrize("header", ["If-Match", "If-None-Match"])
+async def test_a_malformed_precondition_header_is_422(client, header):
+    user = await new_user(client)
+    url = f"/api/users/{user['_id']}"
+    for value in ("1", "null", '"1" junk'):
+        if header == "If-Match":
+            response = await client.patch(url, json={"full_name": "X"}, headers={header: value})
+        else:
+            response = await client.get(url, headers={header: value})
+        assert response.status_code == 422, value
+    assert (await client.get(url)).json()["full_name"] is None

@@ -73,3 +73,33 @@ async def test_an_app_starts_with_its_database_down_and_answers_503(down_client)
     )
     assert response.status_code == 503
     assert (await down_client.get(f"/api/users/{'0' * 24}")).status_code == 503
+
+
+@pytest.mark.parametrize("leg", ["sqlite"])
+async def test_sqlite_ready_reflects_a_database_that_cannot_write(leg, settings):
+    """A read-only database (here: the writer connection set query_only) and a full disk
+    (here: a free-space floor above what the disk has) make /health/ready 503; writes
+    answer 503 too, never 500; readiness comes back with the store."""
+    from entrypoints.container import build_container, provide
+    from tests.conftest import make_storage
+
+    container = build_container(settings, make_storage(leg, settings))
+    async for client in open_client(create_app(settings, container)):
+        assert (await client.get("/health/ready")).status_code == 200
+        db = await provide(container.storage.db)
+        await db._submit(lambda conn: conn.execute("PRAGMA query_only = ON"), transactional=False)
+        response = await client.get("/health/ready")
+        assert (response.status_code, response.json()) == (503, UNAVAILABLE)
+        health = (await client.get("/health")).json()
+        assert (health["status"], health["database"]["status"]) == ("degraded", "down")
+        body = {"email": "a@example.com", "username": "ada", "password": "long enough"}
+        response = await client.post("/api/users/", json=body)
+        assert (response.status_code, response.json()) == (503, UNAVAILABLE)
+        await db._submit(lambda conn: conn.execute("PRAGMA query_only = OFF"), transactional=False)
+        assert (await client.get("/health/ready")).status_code == 200
+
+    full = settings.model_copy(update={"sqlite_min_free_bytes": 2**62})
+    async for client in open_client(create_app(full)):
+        response = await client.get("/health/ready")
+        assert (response.status_code, response.json()) == (503, UNAVAILABLE)
+        assert (await client.get("/health/live")).status_code == 200

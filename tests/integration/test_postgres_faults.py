@@ -331,3 +331,30 @@ async def test_an_exhausted_pool_is_unavailable_past_the_acquire_timeout(db):
     finally:
         for conn in held:
             await (await db.pool()).release(conn)
+
+
+async def test_a_failed_statement_leaves_the_pooled_connection_clean(pg_settings):
+    """The issue's case: a value the driver cannot encode (skip past int8, which the HTTP
+    layer now refuses first) failed after the statement was parsed and left the server in an
+    implicit transaction; the next harmless request on that pooled connection failed too.
+    One connection in the pool, so the next request gets the same one."""
+    from domain.pagination import PageRequest
+    from domain.users import UserFilter
+    from entrypoints.container import provide
+
+    settings = pg_settings(postgres_min_pool_size=1, postgres_max_pool_size=1)
+    container = build_container(settings)
+    await container.init_resources()
+    try:
+        page = object.__new__(PageRequest)  # past the domain's bound, as before it existed
+        object.__setattr__(page, "skip", 10**20)
+        object.__setattr__(page, "limit", 20)
+        search = await provide(container.storage.product_search)
+        users = await provide(container.storage.users)
+        for _ in range(2):
+            with pytest.raises(RuntimeError, match="DataError"):
+                await search.search("mug", page)
+            harmless = await users.list(UserFilter(), PageRequest(0, 1))
+            assert (harmless.items, harmless.total) == ([], 0)
+    finally:
+        await container.shutdown_resources()

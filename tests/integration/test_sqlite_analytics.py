@@ -155,3 +155,29 @@ async def test_top_customers_joins_users_to_the_cut_ranking_only(db):
         (rows[0].user_id,),
     ).fetchone()
     assert rows[0].order_count == expected
+
+
+async def test_top_customers_sums_past_int64_cents_exactly(tmp_path):
+    """SQLite's sum() of integers fails on an int64 overflow (it made the report a 500 for
+    good); the exact sum is taken in two parts, so any number of large orders adds up."""
+    from decimal import Decimal
+
+    from domain.orders import OrderStatus
+    from tests.orders_support import add_user, make_order, write_orders
+
+    settings = make_settings("sqlite", tmp_path)
+    container = build_container(settings)
+    await container.init_resources()
+    try:
+        buyer = await add_user(container)
+        price = Decimal("49999999999999999.99")  # 4.99e18 cents: two pass 2^63 - 1
+        product = type("P", (), {"id": new_id(), "name": "Big", "price": price})()
+        orders = [
+            make_order(buyer.id, [(product, 1)], n, status=OrderStatus.PAID) for n in range(3)
+        ]
+        await write_orders(container, "sqlite", orders)
+        reader = SqliteAnalyticsReader(await provide(container.storage.db))
+        [row] = await reader.top_customers(10)
+        assert (row.order_count, row.total_spent) == (3, price * 3)
+    finally:
+        await container.shutdown_resources()

@@ -3,7 +3,7 @@
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.orders import MAX_LINE_QUANTITY, MAX_LINES, Order, OrderStatus
-from entrypoints.http.schemas.money import MoneyOut
+from entrypoints.http.schemas.money import OrderAmount, Price
 from entrypoints.http.schemas.timestamps import Timestamp
 
 _STRICT = ConfigDict(extra="forbid")
@@ -13,7 +13,7 @@ class OrderItemIn(BaseModel):
     model_config = _STRICT
 
     product_id: str = Field(min_length=1, max_length=64)
-    quantity: int = Field(ge=1, le=MAX_LINE_QUANTITY)
+    quantity: int = Field(ge=1, le=MAX_LINE_QUANTITY, strict=True)
 
 
 class OrderCreate(BaseModel):
@@ -37,9 +37,9 @@ class StatusChange(BaseModel):
 class OrderItemOut(BaseModel):
     product_id: str
     name: str
-    price: MoneyOut
+    price: Price
     quantity: int
-    subtotal: MoneyOut
+    subtotal: OrderAmount
 
 
 class OrderOut(BaseModel):
@@ -48,7 +48,7 @@ class OrderOut(BaseModel):
     id: str = Field(serialization_alias="_id")
     user_id: str
     items: list[OrderItemOut]
-    total: MoneyOut
+    total: OrderAmount
     status: OrderStatus
     created_at: Timestamp
     updated_at: Timestamp

@@ -16,6 +16,7 @@ from domain.products import (
     SearchHit,
 )
 from entrypoints.http.schemas.money import Price
+from entrypoints.http.schemas.optional import omittable
 from entrypoints.http.schemas.timestamps import Timestamp
 
 _STRICT = ConfigDict(extra="forbid")
@@ -54,13 +55,13 @@ class ProductUpdate(BaseModel):
 
     model_config = _STRICT
 
-    sku: Sku | None = None
-    name: Name | None = None
-    price: Price | None = None
+    sku: Sku = omittable()
+    name: Name = omittable()
+    price: Price = omittable()
     description: Description | None = None
     category: Category | None = None
-    tags: list[Tag] | None = Field(None, max_length=TAGS_MAX)
-    is_active: bool | None = None
+    tags: list[Tag] = omittable(max_length=TAGS_MAX)
+    is_active: bool = omittable()
 
     def changes(self) -> dict:
         return {name: getattr(self, name) for name in self.model_fields_set}

@@ -7,7 +7,7 @@ fraction on a whole second, so "...:05Z" would sort after "...:05.001Z").
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import PlainSerializer
+from pydantic import PlainSerializer, WithJsonSchema
 
 
 def _iso_millis(moment: datetime) -> str:
@@ -16,4 +16,10 @@ def _iso_millis(moment: datetime) -> str:
     )
 
 
-Timestamp = Annotated[datetime, PlainSerializer(_iso_millis, return_type=str, when_used="json")]
+Timestamp = Annotated[
+    datetime,
+    PlainSerializer(_iso_millis, return_type=str, when_used="json"),
+    WithJsonSchema(
+        {"type": "string", "format": "date-time", "examples": ["2026-11-27T20:56:28.123Z"]}
+    ),
+]

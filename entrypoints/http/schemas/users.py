@@ -1,13 +1,32 @@
 """Users over HTTP: request and response bodies."""
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field
 
 from application.users import RegisterUserCommand
-from domain.users import Address, Role
+from domain.errors import ValidationError
+from domain.users import USERNAME_MAX, USERNAME_MIN, Address, Role, normalize_username
+from entrypoints.http.schemas.optional import omittable
 from entrypoints.http.schemas.timestamps import Timestamp
 
 _STRICT = ConfigDict(extra="forbid")
 Tag = Field(min_length=1, max_length=50)
+
+
+def _username(value: Any) -> Any:
+    """NFKC first (so the length is the stored name's), refusing control/format chars."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return normalize_username(value)
+    except ValidationError as exc:
+        raise ValueError(exc.detail) from None
+
+
+Username = Annotated[
+    str, BeforeValidator(_username), Field(min_length=USERNAME_MIN, max_length=USERNAME_MAX)
+]
 
 
 class AddressBody(BaseModel):
@@ -27,7 +46,7 @@ class UserCreate(BaseModel):
     model_config = _STRICT
 
     email: EmailStr
-    username: str = Field(min_length=3, max_length=50)
+    username: Username
     password: str = Field(min_length=8, max_length=1024)
     full_name: str | None = Field(None, max_length=100)
     role: Role | None = Field(None, description="admins only (default user)")
@@ -54,15 +73,15 @@ class UserUpdate(BaseModel):
 
     model_config = _STRICT
 
-    email: EmailStr | None = None
-    username: str | None = Field(None, min_length=3, max_length=50)
-    password: str | None = Field(None, min_length=8, max_length=1024)
+    email: EmailStr = omittable()
+    username: Username = omittable()
+    password: str = omittable(min_length=8, max_length=1024)
     full_name: str | None = Field(None, max_length=100)
-    role: Role | None = None
-    is_active: bool | None = None
-    tags: list[str] | None = Field(None, max_length=100)
+    role: Role = omittable()
+    is_active: bool = omittable()
+    tags: list[str] = omittable(max_length=100)
     address: AddressBody | None = None
-    current_password: str | None = Field(None, min_length=1, max_length=1024)
+    current_password: str = omittable(min_length=1, max_length=1024)
 
     def changes(self) -> dict:
         sent = {

@@ -1,0 +1,130 @@
+"""The OpenAPI document tells the truth: ids, summaries, tags, info, formats, headers."""
+
+from importlib.metadata import version
+
+import jsonschema_rs
+import pytest
+
+from entrypoints.container import build_container
+from entrypoints.http.app import create_app
+from tests.conftest import make_settings, make_storage
+
+
+@pytest.fixture(scope="module")
+def document(tmp_path_factory) -> dict:
+    settings = make_settings("memory", tmp_path_factory.mktemp("doc"))
+    app = create_app(settings, build_container(settings, make_storage("memory", settings)))
+    return app.openapi()
+
+
+def operations(document):
+    for path, items in document["paths"].items():
+        for method, operation in items.items():
+            yield path, method, operation
+
+
+def test_info_names_the_package_version_and_a_license(document):
+    info = document["info"]
+    assert info["version"] == version("storefront")
+    assert info["license"]["name"] and len(info["description"]) > 200
+
+
+def test_every_tag_is_described(document):
+    described = {t["name"] for t in document["tags"] if t.get("description")}
+    used = {tag for _, _, op in operations(document) for tag in op.get("tags", [])}
+    assert used <= described
+
+
+def test_operation_ids_read_as_verbs_and_every_operation_has_a_summary(document):
+    ids = {op["operationId"] for _, _, op in operations(document)}
+    assert {"create_user", "list_users", "get_user", "update_user", "place_order"} <= ids
+    assert {"get_liveness", "purge_inactive_users", "report_top_customers"} <= ids
+    for path, method, op in operations(document):
+        assert "_api_" not in op["operationId"], (method, path)
+        assert op.get("summary"), (method, path)
+
+
+def test_every_201_documents_location_and_links_to_the_created_resource(document):
+    created = [(p, m, op) for p, m, op in operations(document) if "201" in op["responses"]]
+    assert {op["operationId"] for _, _, op in created} == {
+        "create_user",
+        "create_product",
+        "place_order",
+    }
+    for _, _, op in created:
+        response = op["responses"]["201"]
+        assert "Location" in response["headers"]
+        assert response["links"]
+        for link in response["links"].values():
+            assert link["parameters"]  # the id taken from $response.body#/_id
+
+
+def test_every_error_of_every_route_is_the_one_error_schema(document):
+    assert "HTTPValidationError" not in str(document)
+    for path, method, op in operations(document):
+        for status, response in op["responses"].items():
+            if status.startswith(("4", "5")) and "content" in response:
+                schema = response["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/ErrorBody"}, (method, path)
+    error = document["components"]["schemas"]["ErrorBody"]
+    assert set(error["required"]) == {"detail", "code"}
+
+
+def test_timestamps_are_date_time(document):
+    schemas = document["components"]["schemas"]
+    for name in ("UserOut", "ProductOut", "OrderOut"):
+        for field in ("created_at", "updated_at"):
+            assert schemas[name]["properties"][field]["format"] == "date-time"
+
+
+def test_headers_sent_are_documented(document):
+    paths = document["paths"]
+    for collection in ("users", "products", "orders"):
+        listed = paths[f"/api/{collection}/"]["get"]["responses"]["200"]["headers"]
+        assert {"X-Total-Count", "Link"} <= set(listed)
+        names = {p["name"] for p in paths[f"/api/{collection}/"]["get"]["parameters"]}
+        assert {"cursor", "skip", "limit"} <= names
+    replay = paths["/api/orders/"]["post"]["responses"]["200"]["headers"]
+    assert "Idempotent-Replayed" in replay
+    got = paths["/api/users/{user_id}"]["get"]
+    assert "ETag" in got["responses"]["200"]["headers"] and "304" in got["responses"]
+    assert "412" in paths["/api/users/{user_id}"]["patch"]["responses"]
+
+
+async def test_a_201_sends_the_location_it_documents(client):
+    response = await client.post(
+        "/api/users/", json={"email": "a@example.com", "username": "ada", "password": "password1"}
+    )
+    assert response.status_code == 201
+    assert response.headers["Location"] == f"/api/users/{response.json()['_id']}"
+    assert (await client.get(response.headers["Location"])).status_code == 200
+    product = await client.post("/api/products/", json={"sku": "S-1", "name": "P", "price": 1})
+    assert product.headers["Location"] == f"/api/products/{product.json()['_id']}"
+
+
+def _check(document: dict, schema: dict, example, where: str) -> None:
+    root = {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+    root["components"] = document["components"]
+    errors = [e.message for e in jsonschema_rs.validator_for(root).iter_errors(example)]
+    assert not errors, (where, errors)
+
+
+def test_every_schema_has_an_example_that_it_accepts(document):
+    for name, schema in document["components"]["schemas"].items():
+        assert "example" in schema, name
+        _check(document, schema, schema["example"], name)
+
+
+def test_every_route_example_fits_its_schema(document):
+    for path, method, op in operations(document):
+        for parameter in op.get("parameters", []):
+            if parameter["name"] != "cursor":  # opaque: only the server makes one
+                assert "example" in parameter, (method, path, parameter["name"])
+                _check(document, parameter["schema"], parameter["example"], parameter["name"])
+        bodies = [("request", op.get("requestBody", {})), *op["responses"].items()]
+        for label, body in bodies:
+            media = body.get("content", {}).get("application/json")
+            if media is None:
+                continue
+            assert "example" in media, (method, path, label)
+            _check(document, media["schema"], media["example"], f"{method} {path} {label}")
