@@ -89,7 +89,7 @@ async def make_user(client, name: str) -> str:
     return response.json()["_id"]
 
 
-async def make_product(client, sku: str, price: str = "9.99") -> str:
+async def make_product(client, sku: str, price: float = 9.99) -> str:
     response = await client.post("/api/products/", json={"sku": sku, "name": sku, "price": price})
     assert response.status_code == 201, response.text
     return response.json()["_id"]
@@ -145,11 +145,11 @@ async def test_purge(admin):
 
 async def test_price_change_and_product_deletion(admin):
     client, trail, actor = admin
-    product_id = await make_product(client, "AUD-1", "9.99")
-    response = await client.patch(f"/api/products/{product_id}", json={"price": "12.50"})
+    product_id = await make_product(client, "AUD-1", 9.99)
+    response = await client.patch(f"/api/products/{product_id}", json={"price": 12.25})
     event = only(trail.events())
     check(event, response, actor, "product.price_change", f"product:{product_id}")
-    assert (event["before"], event["after"]) == ({"price": "9.99"}, {"price": "12.50"})
+    assert (event["before"], event["after"]) == ({"price": "9.99"}, {"price": "12.25"})
 
     response = await client.patch(f"/api/products/{product_id}", json={"name": "renamed"})
     assert response.status_code == 200 and trail.events() == []
