@@ -1,5 +1,7 @@
-# Storefront API image: `docker build -t storefront .`, then `docker run -p 8000:8000 storefront`
-# (SQLite in /app/data), or `docker compose up` for the API on a MongoDB replica set.
+# Storefront API image: `docker build -t storefront .`, then
+#   docker run --read-only --tmpfs /tmp -v storefront-data:/app/data -p 127.0.0.1:8000:8000 storefront
+# (SQLite in the /app/data volume; the root filesystem stays read-only), or `docker compose up`
+# for the API on a MongoDB replica set.
 ARG PYTHON_VERSION=3.12
 
 # --- build: a virtualenv with the pinned dependencies, then the project itself -------------
@@ -30,6 +32,7 @@ FROM python:${PYTHON_VERSION}-slim AS runtime
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
+    LOG_FORMAT=json \
     SQLITE_PATH=/app/data/storefront.db
 RUN groupadd --system --gid 10001 storefront \
  && useradd --system --uid 10001 --gid storefront --home-dir /app --no-create-home \
@@ -39,6 +42,9 @@ RUN groupadd --system --gid 10001 storefront \
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 USER 10001:10001
+# The only place the service writes (SQLite, its JWT secret file); /tmp aside, everything else
+# can be mounted read-only (`--read-only`, compose's `read_only: true`).
+VOLUME ["/app/data"]
 
 EXPOSE 8000
 # The slim image has no curl: ask /health/live with the standard library (non-2xx raises).

@@ -5,8 +5,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from application import policy
+from application.audit import DISCARD
 from application.policy import Action
 from application.ports import (
+    AuditLog,
     Clock,
     IdempotencyRepository,
     OrderRepository,
@@ -196,8 +198,14 @@ class ListOrders:
 class ChangeOrderStatus:
     """Move an order along its status machine; cancelling returns its stock in the same unit."""
 
-    def __init__(self, orders: OrderRepository, uow: UnitOfWorkFactory, clock: Clock) -> None:
-        self._orders, self._uow, self._clock = orders, uow, clock
+    def __init__(
+        self,
+        orders: OrderRepository,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        audit: AuditLog = DISCARD,
+    ) -> None:
+        self._orders, self._uow, self._clock, self._audit = orders, uow, clock, audit
 
     async def execute(
         self,
@@ -222,6 +230,13 @@ class ChangeOrderStatus:
                 for line in order.lines:
                     uow.stock.release(line.product_id, line.quantity)
             await stale_as_precondition(uow.commit(), if_match)
+        self._audit.record(
+            principal,
+            "order.status_change",
+            f"order:{order.id}",
+            {"status": order.status.value},
+            {"status": moved.status.value},
+        )
         return replace(moved, version=order.version + 1)
 
 

@@ -1,10 +1,10 @@
 """The ports: what the core needs from the outside world, as Protocols."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Protocol
 
-from domain.access import AccessClaims, IssuedAccessToken, RefreshToken
+from domain.access import AccessClaims, IssuedAccessToken, Principal, RefreshToken
 from domain.analytics import DailyRegistrations, RoleCount, TopCustomer
 from domain.orders import IdempotencyRecord, Order, OrderFilter, OrderStatus
 from domain.pagination import Page, PageRequest
@@ -260,3 +260,19 @@ class TokenIssuer(Protocol):
     def verify(self, token: str) -> AccessClaims:
         """The claims of a genuine, unexpired token; InvalidTokenError otherwise (bad
         signature, wrong algorithm or `alg: none`, expired, missing claims, malformed)."""
+
+
+class AuditLog(Protocol):
+    """Privileged changes, one event each: `actor` (the caller's principal; SYSTEM for the
+    CLI), `action` ("user.role_change", "stock.set", ...), `target` ("user:<id>",
+    "product:<id>", "order:<id>", "users"), and the changed fields `before` -> `after`.
+    Called after the change is made; never raises; never given a secret."""
+
+    def record(
+        self,
+        actor: Principal,
+        action: str,
+        target: str,
+        before: Mapping[str, object],
+        after: Mapping[str, object],
+    ) -> None: ...

@@ -7,8 +7,9 @@ from decimal import Decimal
 from typing import Any
 
 from application import policy
+from application.audit import DISCARD, EXISTS, GONE
 from application.policy import Action
-from application.ports import Clock, ProductRepository, ProductSearch
+from application.ports import AuditLog, Clock, ProductRepository, ProductSearch
 from application.versions import stale_as_precondition
 from domain.access import Principal
 from domain.errors import NotFoundError, SearchUnsupportedError, ValidationError
@@ -134,8 +135,10 @@ class ListProducts:
 class UpdateProduct:
     """Apply a partial update; a change that changes nothing returns the product untouched."""
 
-    def __init__(self, products: ProductRepository, clock: Clock) -> None:
-        self._products, self._clock = products, clock
+    def __init__(
+        self, products: ProductRepository, clock: Clock, audit: AuditLog = DISCARD
+    ) -> None:
+        self._products, self._clock, self._audit = products, clock, audit
 
     async def execute(self, principal: Principal, cmd: UpdateProductCommand) -> Product:
         policy.require(principal, Action.WRITE_CATALOG)
@@ -154,14 +157,30 @@ class UpdateProduct:
         if updated is product:
             return product
         await stale_as_precondition(self._products.update(updated), cmd.if_match)
+        if updated.price != product.price:
+            self._audit.record(
+                principal,
+                "product.price_change",
+                f"product:{product.id}",
+                {"price": str(product.price)},
+                {"price": str(updated.price)},
+            )
+        if updated.is_active != product.is_active:
+            self._audit.record(
+                principal,
+                "product.reactivate" if updated.is_active else "product.deactivate",
+                f"product:{product.id}",
+                {"is_active": product.is_active},
+                {"is_active": updated.is_active},
+            )
         return replace(updated, version=product.version + 1)
 
 
 class DeleteProduct:
     """Delete the product and its stock; NotFoundError when there is none."""
 
-    def __init__(self, products: ProductRepository) -> None:
-        self._products = products
+    def __init__(self, products: ProductRepository, audit: AuditLog = DISCARD) -> None:
+        self._products, self._audit = products, audit
 
     async def execute(
         self, principal: Principal, product_id: str, if_match: frozenset[int] | None = None
@@ -177,6 +196,7 @@ class DeleteProduct:
             raise _not_found(product_id)
         if not await stale_as_precondition(self._products.delete(product_id, version), if_match):
             raise _not_found(product_id)
+        self._audit.record(principal, "product.delete", f"product:{product_id}", EXISTS, GONE)
 
 
 class SearchProducts:

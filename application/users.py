@@ -4,8 +4,15 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from application import policy
+from application.audit import DISCARD, EXISTS, GONE
 from application.policy import Action
-from application.ports import Clock, PasswordHasher, RefreshTokenRepository, UserRepository
+from application.ports import (
+    AuditLog,
+    Clock,
+    PasswordHasher,
+    RefreshTokenRepository,
+    UserRepository,
+)
 from application.versions import stale_as_precondition
 from domain.access import Principal
 from domain.errors import DuplicateError, ForbiddenError, NotFoundError, ValidationError
@@ -139,9 +146,11 @@ class UpdateUser:
         hasher: PasswordHasher,
         clock: Clock,
         refresh_tokens: RefreshTokenRepository,
+        audit: AuditLog = DISCARD,
     ) -> None:
         self._users, self._hasher, self._clock = users, hasher, clock
         self._refresh_tokens = refresh_tokens
+        self._audit = audit
 
     async def execute(self, principal: Principal, cmd: UpdateUserCommand) -> User:
         policy.check_user_visible(principal, cmd.user_id)
@@ -175,7 +184,29 @@ class UpdateUser:
         await stale_as_precondition(self._users.update(updated), cmd.if_match)
         if "password_hash" in changes:
             await self._refresh_tokens.revoke_user(user.id, now)
+        self._record(principal, user, updated)
         return replace(updated, version=user.version + 1)
+
+    def _record(self, principal: Principal, user: User, updated: User) -> None:
+        """Audit a role change and an (de)activation; other fields are the user's own."""
+        target = f"user:{user.id}"
+        if updated.role != user.role:
+            self._audit.record(
+                principal,
+                "user.role_change",
+                target,
+                {"role": user.role.value},
+                {"role": updated.role.value},
+            )
+        if updated.is_active != user.is_active:
+            action = "user.reactivate" if updated.is_active else "user.deactivate"
+            self._audit.record(
+                principal,
+                action,
+                target,
+                {"is_active": user.is_active},
+                {"is_active": updated.is_active},
+            )
 
     async def _check_current_password(self, current: str | None, user: User) -> None:
         if current is None:
@@ -187,8 +218,8 @@ class UpdateUser:
 class DeleteUser:
     """Delete the user; NotFoundError when there is none (or the caller may not see it)."""
 
-    def __init__(self, users: UserRepository) -> None:
-        self._users = users
+    def __init__(self, users: UserRepository, audit: AuditLog = DISCARD) -> None:
+        self._users, self._audit = users, audit
 
     async def execute(
         self, principal: Principal, user_id: str, if_match: frozenset[int] | None = None
@@ -204,3 +235,4 @@ class DeleteUser:
             raise _not_found(user_id)
         if not await stale_as_precondition(self._users.delete(user_id, version), if_match):
             raise _not_found(user_id)
+        self._audit.record(principal, "user.delete", f"user:{user_id}", EXISTS, GONE)

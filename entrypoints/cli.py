@@ -1,11 +1,16 @@
 """The `storefront` command line."""
 
 import asyncio
+import contextlib
 import os
+import shutil
 import sys
+import tempfile
+from collections.abc import Iterator
 from importlib.metadata import version as package_version
 from pathlib import Path
 
+import structlog
 import typer
 import uvicorn
 from pydantic import ValidationError as PydanticValidationError
@@ -50,8 +55,21 @@ def serve(
     port: int = typer.Option(8000, help="port to listen on"),
     reload: bool = typer.Option(False, help="restart on code changes (development)"),
     workers: int = typer.Option(1, min=1, help="worker processes"),
+    shutdown_timeout: float = typer.Option(
+        25.0, min=0, help="seconds in-flight requests get to finish on SIGTERM/SIGINT"
+    ),
 ) -> None:
-    """Serve the API with uvicorn on the backend chosen by STORAGE_BACKEND."""
+    """Serve the API with uvicorn on the backend chosen by STORAGE_BACKEND.
+
+    Logs go through our set-up (LOG_FORMAT), uvicorn's access log is off (ours replaces it),
+    and X-Forwarded-For is read by our middleware from FORWARDED_ALLOW_IPS only. With
+    --workers > 1 the Prometheus metrics of all workers are summed through a fresh
+    PROMETHEUS_MULTIPROC_DIR, removed at exit. On SIGTERM uvicorn stops accepting, lets the
+    requests in flight finish (up to --shutdown-timeout), then the lifespan closes the store
+    (the SQLite writer drains its queue, the pools close).
+    """
+    from entrypoints.logs import configure_logging
+
     settings = Settings()
     try:
         jwt_secret(settings)  # fail now, in one line, rather than in the lifespan
@@ -59,17 +77,54 @@ def serve(
         Console(stderr=True).print(f"[red]error:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(1) from None
     console.print(token_hint(settings, f"http://{host}:{port}"), soft_wrap=True, highlight=False)
-    uvicorn.run(
-        "entrypoints.http.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        reload=reload,
-        workers=None if reload else workers,
-        log_level=settings.log_level.lower(),
-        # a deadline and a size cap for request headers (slow clients, huge headers)
-        http="entrypoints.http.server:GuardedHttpToolsProtocol",
-    )
+    configure_logging(settings.log_level, settings.log_format)
+    if workers > 1 and settings.rate_limit_enabled and not settings.redis_url:
+        structlog.get_logger().warning(
+            "rate limits are counted per worker without REDIS_URL",
+            workers=workers,
+            effective_per_minute=settings.rate_limit_per_minute * workers,
+        )
+    with metrics_directory(workers if not reload else 1):
+        uvicorn.run(
+            "entrypoints.http.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            reload=reload,
+            workers=None if reload else workers,
+            log_level=settings.log_level.lower(),
+            log_config=None,
+            access_log=False,
+            proxy_headers=False,
+            server_header=False,
+            timeout_graceful_shutdown=shutdown_timeout or None,
+            # a deadline and a size cap for request headers (slow clients, huge headers)
+            http="entrypoints.http.server:GuardedHttpToolsProtocol",
+        )
+
+
+@contextlib.contextmanager
+def metrics_directory(workers: int) -> Iterator[None]:
+    """Prometheus multiprocess mode for several workers: PROMETHEUS_MULTIPROC_DIR set to a
+    fresh directory (or the operator's, emptied) for the workers to inherit, removed after."""
+    from entrypoints.metrics import MULTIPROC_ENV
+
+    given = os.environ.get(MULTIPROC_ENV)
+    if workers <= 1 and not given:
+        yield
+        return
+    if given:
+        for stale in Path(given).glob("*.db"):
+            stale.unlink()
+        yield
+        return
+    path = tempfile.mkdtemp(prefix="storefront-metrics-")
+    os.environ[MULTIPROC_ENV] = path
+    try:
+        yield
+    finally:
+        os.environ.pop(MULTIPROC_ENV, None)
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def token_hint(settings: Settings, base: str) -> str:

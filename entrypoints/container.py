@@ -7,6 +7,7 @@ from functools import partial
 
 from dependency_injector import containers, providers
 
+from adapters.audit import StructlogAuditLog
 from adapters.clock import SystemClock
 from adapters.memory.analytics import InMemoryAnalyticsReader
 from adapters.memory.orders import (
@@ -89,6 +90,7 @@ from application.products import (
 )
 from application.users import DeleteUser, GetUser, ListUsers, RegisterUser, UpdateUser
 from entrypoints.jwt_secret import jwt_secret
+from entrypoints.metrics import instrument_storage
 from entrypoints.settings import Backend, Settings
 
 
@@ -234,7 +236,10 @@ class Container(containers.DeclarativeContainer):
     storage = providers.DependenciesContainer()
 
     clock = providers.Singleton(SystemClock)
-    change_order_status = providers.Singleton(ChangeOrderStatus, storage.orders, storage.uow, clock)
+    audit = providers.Singleton(StructlogAuditLog)  # the `audit` log events (issue 13)
+    change_order_status = providers.Singleton(
+        ChangeOrderStatus, storage.orders, storage.uow, clock, audit=audit
+    )
     hasher = providers.Singleton(
         Argon2PasswordHasher,
         time_cost=settings.provided.password_hash_time_cost,
@@ -253,20 +258,22 @@ class Container(containers.DeclarativeContainer):
         get_user=providers.Singleton(GetUser, storage.users),
         list_users=providers.Singleton(ListUsers, storage.users),
         update_user=providers.Singleton(
-            UpdateUser, storage.users, hasher, clock, storage.refresh_tokens
+            UpdateUser, storage.users, hasher, clock, storage.refresh_tokens, audit=audit
         ),
-        delete_user=providers.Singleton(DeleteUser, storage.users),
+        delete_user=providers.Singleton(DeleteUser, storage.users, audit=audit),
         check_health=providers.Singleton(CheckHealth, storage.ping, clock, storage.product_search),
         create_product=providers.Singleton(CreateProduct, storage.products, clock),
         get_product=providers.Singleton(GetProduct, storage.products),
         list_products=providers.Singleton(ListProducts, storage.products),
-        update_product=providers.Singleton(UpdateProduct, storage.products, clock),
-        delete_product=providers.Singleton(DeleteProduct, storage.products),
+        update_product=providers.Singleton(UpdateProduct, storage.products, clock, audit=audit),
+        delete_product=providers.Singleton(DeleteProduct, storage.products, audit=audit),
         search_products=providers.Singleton(SearchProducts, storage.product_search),
         bulk_upsert_products=providers.Singleton(BulkUpsertProducts, storage.products, clock),
         get_stock=providers.Singleton(GetStock, storage.products, storage.inventory),
-        set_stock=providers.Singleton(SetStock, storage.products, storage.inventory),
-        adjust_stock=providers.Singleton(AdjustStock, storage.products, storage.inventory),
+        set_stock=providers.Singleton(SetStock, storage.products, storage.inventory, audit=audit),
+        adjust_stock=providers.Singleton(
+            AdjustStock, storage.products, storage.inventory, audit=audit
+        ),
         place_order=providers.Singleton(
             PlaceOrder,
             storage.users,
@@ -282,7 +289,9 @@ class Container(containers.DeclarativeContainer):
         users_by_role=providers.Singleton(ReportUsersByRole, storage.analytics),
         registrations=providers.Singleton(ReportRegistrations, storage.analytics),
         top_customers=providers.Singleton(ReportTopCustomers, storage.analytics),
-        purge_inactive_users=providers.Singleton(PurgeInactiveUsers, storage.users, clock),
+        purge_inactive_users=providers.Singleton(
+            PurgeInactiveUsers, storage.users, clock, audit=audit
+        ),
         expire_pending_orders=providers.Singleton(
             ExpirePendingOrders,
             storage.orders,
@@ -323,8 +332,12 @@ def build_storage(settings: Settings) -> containers.DeclarativeContainer:
 def build_container(
     settings: Settings, storage: containers.DeclarativeContainer | None = None
 ) -> Container:
-    """The container for `settings`; tests may pass a storage container with overrides."""
-    return Container(settings=settings, storage=storage or build_storage(settings))
+    """The container for `settings`; tests may pass a storage container with overrides.
+
+    The store's ports are timed for the metrics (entrypoints/metrics.py: instrument_storage).
+    """
+    storage = instrument_storage(storage or build_storage(settings), settings.storage_backend.value)
+    return Container(settings=settings, storage=storage)
 
 
 async def provide(provider: providers.Provider):

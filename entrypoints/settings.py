@@ -69,6 +69,27 @@ class Settings(BaseSettings):
     # (cursors then stop working at a restart and differ between workers: set it in production)
     cursor_secret: SecretStr | None = Field(None, min_length=32)
 
+    # --- operations (issue 13): logs, metrics, rate limits ------------------------------------
+    log_format: Literal["console", "json"] = Field(
+        "console", description="console: human-readable lines; json: one JSON object a line"
+    )
+    forwarded_allow_ips: str = Field(
+        "", description="comma-separated peers (IPs/CIDRs) whose X-Forwarded-For is believed"
+    )
+    metrics_allowed_cidrs: str = Field(
+        "127.0.0.1/32,::1/128", description="comma-separated networks that may read /metrics"
+    )
+    redis_url: str | None = Field(
+        None, description="rate-limit counters in Redis; unset: in process"
+    )
+    rate_limit_enabled: bool = True
+    rate_limit_per_minute: int = Field(600, ge=1, description="per client address, or per user")
+    rate_limit_login_per_minute: int = Field(
+        10, ge=1, description="token requests per account/address"
+    )
+    rate_limit_signup_per_minute: int = Field(5, ge=1, description="anonymous sign-ups per address")
+    rate_limit_key_prefix: str = Field("storefront", pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
+
     # HTTP limits (SPEC "Input rules and HTTP conventions"); see README "Limits"
     max_body_bytes: int = Field(1 * MIB, ge=1024, description="larger bodies -> 413")
     allowed_hosts: Annotated[list[str], NoDecode] = Field(

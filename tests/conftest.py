@@ -42,6 +42,10 @@ REAL_WIRE_SOCKET_TIMEOUT_MS = 60_000
 # mongo/postgres refuse to start without JWT_SECRET; sqlite/memory legs generate their own
 TEST_JWT_SECRET = "test-only-jwt-secret-0123456789abcdef"
 
+# Rate limits have tests of their own (tests/http/test_rate_limits.py); elsewhere they are off
+# so that a test may send as many requests as it needs.
+NO_RATE_LIMITS = {"rate_limit_enabled": False}
+
 
 def is_real_mongo(leg: str) -> bool:
     """True on the legs that talk to a MongoDB server over a socket (not mongo-fake)."""
@@ -171,6 +175,7 @@ def make_settings(leg: str, tmp_path, **overrides) -> Settings:
         "mongodb_database": fresh_database_name(),
         "mongodb_driver": REAL_MONGO_LEGS.get(leg, "motor"),  # mongo-fake is Motor-shaped
         **FAST_HASH,
+        **NO_RATE_LIMITS,
         **({"jwt_secret": TEST_JWT_SECRET} if backend in ("mongo", "postgres") else {}),
         **overrides,
     }

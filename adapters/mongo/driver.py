@@ -16,6 +16,7 @@ def make_client(
     connect_timeout_ms: int,
     socket_timeout_ms: int,
     timeout_ms: int | None = None,
+    event_listeners: list[Any] | None = None,
 ) -> Any:
     """A client for `url`; it connects lazily, so a server that is down does not stop start-up."""
     options = {
@@ -27,6 +28,8 @@ def make_client(
         "tz_aware": True,
         "appname": "storefront",
     }
+    if event_listeners:
+        options["event_listeners"] = event_listeners
     if timeout_ms:
         # client-side operation timeout; note it also bounds server selection instead of
         # serverSelectionTimeoutMS, so a dead server then takes timeoutMS to report

@@ -9,6 +9,7 @@ from typing import Any
 from adapters.mongo.driver import close_client, make_client
 from adapters.mongo.errors import translated
 from adapters.mongo.indexes import INDEXES, backfill, drop_raw_text_index, ensure_indexes
+from adapters.mongo.pool import PoolMonitor
 from domain.errors import StoreTimeoutError, UnavailableError
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,11 @@ class MongoStore:
             log.info("MongoDB indexes created")
             return
 
+    def pool_stats(self) -> tuple[int, int, int] | None:
+        """(connections in use, open, maximum) over the client's pools; None when unknown."""
+        monitor = getattr(self.client, "storefront_pool_monitor", None)
+        return monitor.stats() if isinstance(monitor, PoolMonitor) else None
+
     async def stop(self) -> None:
         if self._index_task is not None:
             self._index_task.cancel()
@@ -61,7 +67,9 @@ class MongoStore:
 
 async def open_client(driver: str, url: str, **options: int):
     """The process's MongoClient (PyMongo async or Motor, by MONGODB_DRIVER)."""
-    client = make_client(driver, url, **options)
+    monitor = PoolMonitor(int(options.get("max_pool_size", 100)))
+    client = make_client(driver, url, event_listeners=[monitor], **options)
+    client.storefront_pool_monitor = monitor  # read by MongoStore.pool_stats
     try:
         yield client
     finally:

@@ -107,6 +107,14 @@ class PostgresDatabase:
 
     # -- the pool -----------------------------------------------------------------------------
 
+    def pool_stats(self) -> tuple[int, int, int] | None:
+        """(connections in use, connections open, maximum), or None while no pool is open."""
+        pool = self._pool
+        if pool is None:
+            return None
+        size = pool.get_size()
+        return size - pool.get_idle_size(), size, pool.get_max_size()
+
     async def pool(self) -> asyncpg.Pool:
         """The open pool; opens it (one attempt shared by every caller) when there is none."""
         if self._pool is not None:

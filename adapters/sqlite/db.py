@@ -110,6 +110,8 @@ class SqliteDatabase:
         self._thread = threading.Thread(target=self._writer_loop, name="sqlite-writer", daemon=True)
         self._writer: sqlite3.Connection | None = None
         self._reader: sqlite3.Connection | None = None
+        # called on the writer thread with each group commit's size (metrics hook)
+        self.on_batch: Callable[[int], None] | None = None
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(
@@ -254,6 +256,9 @@ class SqliteDatabase:
                     carried = nxt
                     break
                 batch.append(nxt)
+            if self.on_batch is not None:
+                with contextlib.suppress(Exception):
+                    self.on_batch(len(batch))
             self._commit(batch)
 
     def _run_alone(self, job: _Job) -> None:

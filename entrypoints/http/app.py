@@ -2,7 +2,6 @@
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,6 +16,7 @@ from entrypoints.http import admin, analytics, auth, errors, health, openapi, or
 from entrypoints.http import inventory as inventory_routes
 from entrypoints.http import products as product_routes
 from entrypoints.http.cors import cors_options
+from entrypoints.http.middleware import install as install_middleware
 from entrypoints.http.middleware.body_limit import BodyLimit
 from entrypoints.http.middleware.conventions import HttpConventions
 from entrypoints.http.middleware.hosts import AllowedHosts
@@ -29,7 +29,6 @@ from entrypoints.settings import Settings
 def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
     settings = settings or Settings()
     container = container or build_container(settings)
-    logging.getLogger().setLevel(settings.log_level.upper())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -76,6 +75,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         app.add_middleware(CORSMiddleware, **cors_options(origins))
     app.add_middleware(AllowedHosts, allowed=settings.allowed_hosts)
     app.add_middleware(StartupErrors)
+    install_middleware(app, settings, container)  # request id, logs, metrics, rate limits
     app.include_router(health.router)
     app.include_router(auth.router)
     app.include_router(users.router)

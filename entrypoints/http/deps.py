@@ -7,6 +7,7 @@ from fastapi.security import OAuth2PasswordBearer
 
 from domain.access import Principal
 from entrypoints.container import Services
+from entrypoints.http.middleware.context import bind_user
 
 TOKEN_URL = "/api/auth/token"
 
@@ -32,7 +33,10 @@ class BearerPrincipal(OAuth2PasswordBearer):
 
     async def __call__(self, request: Request) -> Principal:  # type: ignore[override]
         token = await super().__call__(request)
-        return await request.app.state.services.authenticate.execute(token)
+        principal = await request.app.state.services.authenticate.execute(token)
+        if principal.user_id is not None:
+            bind_user(request.scope, principal.user_id)  # the access line and later log lines
+        return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(BearerPrincipal())]

@@ -105,7 +105,11 @@ def test_compose_runs_mongo_as_a_single_node_replica_set(compose):
 def test_compose_mongo_healthcheck_initiates_the_replica_set_idempotently(compose):
     test = compose["services"]["mongo"]["healthcheck"]["test"]
     assert test[:2] == ["CMD", "mongosh"]
-    assert test[-1] == init_replica_set_js("mongo:27017")
+    login = (
+        "db.getSiblingDB('admin').auth(process.env.MONGO_INITDB_ROOT_USERNAME, "
+        "process.env.MONGO_INITDB_ROOT_PASSWORD); "
+    )
+    assert test[-1] == login + init_replica_set_js("mongo:27017")
 
 
 def test_compose_keeps_mongo_data_in_a_named_volume(compose):
@@ -120,7 +124,8 @@ def test_compose_api_waits_for_a_healthy_mongo_and_uses_the_replica_set(compose)
     assert api["depends_on"]["mongo"]["condition"] == "service_healthy"
     env = api["environment"]
     assert env["STORAGE_BACKEND"] == "mongo"
-    assert env["MONGODB_URL"].startswith("mongodb://mongo:27017/")
+    assert env["MONGODB_URL"].startswith("mongodb://")
+    assert "@mongo:27017/" in env["MONGODB_URL"]  # credentials first (issue 13: auth on)
     assert "replicaSet=rs0" in env["MONGODB_URL"]
     assert any(str(port).endswith(":8000") for port in api["ports"])
 
@@ -164,5 +169,5 @@ def test_compose_api_postgres_waits_for_a_healthy_server_and_uses_it(compose):
     assert env["STORAGE_BACKEND"] == "postgres"
     assert env["POSTGRES_URL"].startswith("postgresql://")
     assert "@postgres:5432/" in env["POSTGRES_URL"]
-    api_ports = {str(p).split(":")[0] for p in compose["services"]["api"]["ports"]}
-    assert not api_ports & {str(p).split(":")[0] for p in api["ports"]}  # both can run at once
+    api_ports = {str(p).rsplit(":", 1)[0] for p in compose["services"]["api"]["ports"]}
+    assert not api_ports & {str(p).rsplit(":", 1)[0] for p in api["ports"]}  # both can run
