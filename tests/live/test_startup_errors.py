@@ -1,6 +1,7 @@
 """A corrupt or locked SQLite file at start-up: the server exits with ONE error line naming
 the file and the reason, not a traceback."""
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -16,6 +17,7 @@ def serve_until_exit(db_path, **env) -> tuple[int, str]:
         "STORAGE_BACKEND": "sqlite",
         "SQLITE_PATH": str(db_path),
         "LOG_LEVEL": "INFO",
+        "LOG_FORMAT": "json",  # one JSON object per log line: the error lines are exact
         **env,
     }
     run = subprocess.run(
@@ -31,7 +33,9 @@ def serve_until_exit(db_path, **env) -> tuple[int, str]:
 
 
 def error_lines(output: str) -> list[str]:
-    return [line for line in output.splitlines() if line.startswith("ERROR")]
+    """The messages of the error-level log lines (the server logs JSON lines here)."""
+    records = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    return [r["event"] for r in records if r.get("level") == "error"]
 
 
 def test_a_corrupt_database_file_is_one_line_naming_it(tmp_path):
@@ -42,10 +46,10 @@ def test_a_corrupt_database_file_is_one_line_naming_it(tmp_path):
     assert "Traceback" not in output, output
     errors = error_lines(output)
     assert errors[0] == (
-        f"ERROR:    SQLite database {path}: the file is corrupt or not an SQLite database"
+        f"SQLite database {path}: the file is corrupt or not an SQLite database"
         " (file is not a database)"
     ), output
-    assert errors[1:] == ["ERROR:    Application startup failed. Exiting."]
+    assert errors[1:] == ["Application startup failed. Exiting."]
 
 
 def test_a_locked_database_file_is_one_line_naming_it(tmp_path):
@@ -61,5 +65,5 @@ def test_a_locked_database_file_is_one_line_naming_it(tmp_path):
     assert code != 0
     assert "Traceback" not in output, output
     errors = error_lines(output)
-    assert errors[0].startswith(f"ERROR:    SQLite database {path}: it is locked"), output
+    assert errors[0].startswith(f"SQLite database {path}: it is locked"), output
     assert len(errors) == 2
