@@ -179,6 +179,20 @@ async def test_one_json_access_line_per_request_with_its_fields(http, capsys):
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z", line["timestamp"])
 
 
+async def test_slash_less_and_head_requests_are_logged_under_their_route_template(http, capsys):
+    """The conventions middleware serves `/api/products` as `/api/products/` and HEAD as GET on
+    a copy of the scope; the access line still names the matched route, not <unmatched>."""
+    await http.get("/api/products")
+    await http.head("/api/products/")
+    await http.head(f"/api/products/{MISSING}")
+    lines = access_lines(capsys.readouterr().out)
+    assert [(line["method"], line["route"]) for line in lines] == [
+        ("GET", "/api/products/"),
+        ("HEAD", "/api/products/"),
+        ("HEAD", "/api/products/{product_id}"),
+    ]
+
+
 async def test_n_requests_give_n_access_lines(http, capsys):
     for _ in range(7):
         await http.get("/health/live")

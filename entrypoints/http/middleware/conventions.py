@@ -33,18 +33,29 @@ class HttpConventions:
             return
         if self._collections is None:
             self._collections = collection_paths(scope["app"])
-        path = scope["path"]
+        outer, path = scope, scope["path"]
         if path in self._collections:
             scope = {**scope, "path": path + "/", "raw_path": scope.get("raw_path", b"") + b"/"}
-        if scope["method"] != "HEAD":
+        if scope["method"] == "HEAD":
+            scope = {**scope, "method": "GET"}
+            send = _without_body(send)
+        try:
             await self.app(scope, receive, send)
-            return
+        finally:
+            # the router records the matched route in the scope it was given; hand it back to
+            # the middleware outside (access log, metrics), which holds the original scope
+            if scope is not outer and "route" in scope:
+                outer["route"] = scope["route"]
 
-        async def without_body(message: Message) -> None:
-            if message["type"] == "http.response.body":
-                if message.get("more_body", False):
-                    return
-                message = {"type": "http.response.body", "body": b""}
-            await send(message)
 
-        await self.app({**scope, "method": "GET"}, receive, without_body)
+def _without_body(send: Send) -> Send:
+    """`send`, with every response body replaced by an empty one (a HEAD response)."""
+
+    async def without_body(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            if message.get("more_body", False):
+                return
+            message = {"type": "http.response.body", "body": b""}
+        await send(message)
+
+    return without_body
