@@ -31,8 +31,6 @@ def _exact(value: Any, info: ValidationInfo) -> Any:
             except InvalidOperation:
                 return value  # pydantic reports it as not a valid decimal
     if isinstance(value, Decimal) and value.is_finite():
-        if value.as_tuple().exponent in _WHOLE_OR_CENTS:
-            return value
         try:
             exact = value == value.quantize(CENT)
         except InvalidOperation:
@@ -40,10 +38,6 @@ def _exact(value: Any, info: ValidationInfo) -> Any:
         if not exact:
             raise ValueError("Decimal input should have no more than 2 decimal places")
     return value
-
-
-# a finite Decimal written with 0, 1 or 2 places (or a positive exponent) is whole cents
-_WHOLE_OR_CENTS = frozenset(range(-2, 64))
 
 
 EXACT_DIGITS = 15  # any decimal with at most 15 significant digits survives a double
