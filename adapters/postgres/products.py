@@ -1,5 +1,6 @@
 """Products, stock and full-text search in PostgreSQL."""
 
+import asyncio
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -48,6 +49,7 @@ _GET_MANY = f"SELECT {PRODUCT_COLUMNS} FROM products WHERE id = ANY($1)"
 # as modified) when a content field differs; RETURNING (xmax = 0) is true for inserted rows
 # (counted inside the statement: one row comes back).
 _CONTENT = ("name", "description", "price", "category", "tags", "is_active")
+INLINE_ROWS = 200  # a larger batch is mapped to columns in a worker thread
 _UPSERT = (
     "WITH written AS ("
     f"INSERT INTO products ({PRODUCT_COLUMNS}, {SEARCH_COLUMNS})"
@@ -173,7 +175,10 @@ class PostgresProductRepository:
     async def upsert_many(self, products: Sequence[Product]) -> BulkUpsertResult:
         if not products:
             return BulkUpsertResult(0, 0, 0)
-        columns = product_columns(products)
+        if len(products) > INLINE_ROWS:  # ~1 us a product: a large batch off the event loop
+            columns = await asyncio.to_thread(product_columns, products)
+        else:
+            columns = product_columns(products)
         async with self._db.connection() as conn:
             upserted, changed = await conn.fetchrow(_UPSERT, *columns)
         return BulkUpsertResult(len(products) - upserted, changed - upserted, upserted)

@@ -1,8 +1,10 @@
 """Products and inventory over HTTP: request and response bodies."""
 
-from typing import Annotated, NotRequired
+from typing import Annotated, Any, NotRequired
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, with_config
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, WithJsonSchema, with_config
+from pydantic import ValidationError as PydanticValidationError
 from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
 
 from application.products import BULK_MAX, CreateProductCommand
@@ -106,7 +108,43 @@ class SearchHitOut(ProductOut):
 
 @with_config(_STRICT)
 class BulkUpsertIn(TypedDict):
-    products: Annotated[list[ProductCreate], Field(max_length=BULK_MAX)]
+    # FastAPI checks only the envelope and the list's length here, on the event loop; the
+    # items are validated against ProductCreate by `bulk_commands`, which the route runs in a
+    # worker thread for a large batch (10,000 items take ~20 ms of validation). The document
+    # describes every item all the same.
+    products: Annotated[
+        list[Any],
+        Field(max_length=BULK_MAX),
+        WithJsonSchema(
+            {
+                "items": {"$ref": "#/components/schemas/ProductCreate"},
+                "maxItems": BULK_MAX,
+                "title": "Products",
+                "type": "array",
+            }
+        ),
+    ]
+
+
+_PRODUCT_LIST = TypeAdapter(list[ProductCreate])
+
+
+def bulk_commands(items: list[Any]) -> list[CreateProductCommand]:
+    """The create commands for a bulk body's `products`, validated in one pydantic pass.
+
+    Raises RequestValidationError (a 422) listing each bad item's problems at
+    ("body", "products", index, field), as FastAPI would have.
+    """
+    try:
+        valid = _PRODUCT_LIST.validate_python(items)
+    except PydanticValidationError as exc:
+        raise RequestValidationError(
+            [
+                {**error, "loc": ("body", "products", *error["loc"])}
+                for error in exc.errors(include_url=False)
+            ]
+        ) from None
+    return [CreateProductCommand(**item) for item in valid]
 
 
 class BulkUpsertOut(BaseModel):
