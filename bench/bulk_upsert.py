@@ -43,6 +43,15 @@ async def post_all(client, bodies: list[bytes], inflight: int, check) -> None:
     await asyncio.gather(*(worker() for _ in range(inflight)))
 
 
+async def loop_lateness(samples: list[float], stop: asyncio.Event) -> None:
+    """How late a 1 ms sleep wakes up, in ms, until `stop`: the event loop held by whatever
+    ran meanwhile (the app runs in this loop: httpx's ASGI transport)."""
+    while not stop.is_set():
+        started = time.perf_counter()
+        await asyncio.sleep(0.001)
+        samples.append((time.perf_counter() - started - 0.001) * 1000)
+
+
 def inserted_ok(response, _content) -> None:
     assert response.status_code == 200, response.text
 
@@ -57,15 +66,23 @@ async def bulk(backend: str, count: int, batch: int, inflight: int = 1) -> tuple
         for s in range(0, count, batch)
     ]
     async with client_for(backend) as (client, _):
+        late: list[float] = []
+        stop = asyncio.Event()
+        probe = asyncio.create_task(loop_lateness(late, stop))
         started, cpu = time.perf_counter(), time.process_time()
         await post_all(client, bodies, inflight, inserted_ok)
         first = time.perf_counter() - started
+        stop.set()
+        await probe
+        late.sort()
         cpu_per_product = (time.process_time() - cpu) / count
         print(
             f"{backend:>7}: bulk insert CPU (this process: app, validation, the store's client;"
             " SQLite itself)"
             f" {cpu_per_product * 1e6:.1f} us/product"
-            f" = {1 / cpu_per_product:,.0f} products per CPU s"
+            f" = {1 / cpu_per_product:,.0f} products per CPU s; event loop late by p50"
+            f" {late[len(late) // 2]:.1f} / p99 {late[int(len(late) * 0.99)]:.1f}"
+            f" / max {late[-1]:.1f} ms"
         )
         started = time.perf_counter()  # the same again: every item matched, none modified
         await post_all(client, bodies, inflight, all_matched)
