@@ -112,7 +112,7 @@ def main() -> None:
     for backend in args.backends.split(","):
         with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
             env = {"STORAGE_BACKEND": backend, "SQLITE_PATH": f"{tmp}/bench.db",
-                   "LOG_LEVEL": "WARNING"}  # fmt: skip
+                   "LOG_LEVEL": "WARNING", "RATE_LIMIT_ENABLED": "false"}  # fmt: skip
             if backend == "postgres":
                 env["POSTGRES_URL"] = stack.enter_context(fresh_database_sync())
             settings = Settings(

@@ -15,7 +15,7 @@ from application.products import BULK_MAX, BulkUpsertProducts, CreateProductComm
 from domain.access import SYSTEM
 from domain.errors import ValidationError
 from entrypoints.http.schemas.money import TEXT_AMOUNTS
-from entrypoints.http.schemas.products import ProductCreate
+from entrypoints.http.schemas.products import PRODUCT_CREATE, product_command
 
 FORMATS = ("jsonl", "csv")
 _TRUE = {"true", "1", "yes", "y", "t"}
@@ -112,7 +112,7 @@ def to_command(raw: Any) -> CreateProductCommand:
         raise ValueError("a row must be a JSON object")
     try:
         # CSV cells are text: a price may come as "9.99" here (never over HTTP)
-        return ProductCreate.model_validate(raw, context={TEXT_AMOUNTS: True}).to_command()
+        return product_command(PRODUCT_CREATE.validate_python(raw, context={TEXT_AMOUNTS: True}))
     except SchemaError as exc:
         raise ValueError(_reason(exc)) from None
 

@@ -121,13 +121,27 @@ def product_columns(products: Sequence[Product]) -> tuple[list[Any], ...]:
     tags are text[] per product, and asyncpg would read a list of lists as one 2-D array, so
     each product's tags travel as a JSON text that the statement turns back into text[].
     """
-    columns: tuple[list[Any], ...] = tuple([] for _ in range(N_PRODUCT_COLUMNS + 3))
-    for p in products:
-        row = (*product_row(p), *search_row(p))
-        for n, value in enumerate(row):
-            columns[n].append(value)
-        columns[6][-1] = orjson.dumps(row[6]).decode()
-    return columns
+    dumps = orjson.dumps
+    rows = [
+        (
+            p.id,
+            p.sku,
+            p.name,
+            p.description,
+            p.price,
+            p.category,
+            dumps(p.tags).decode(),
+            p.is_active,
+            p.created_at,
+            p.updated_at,
+            p.version,
+            *search_copies(p.name, p.tags, p.description),
+        )
+        for p in products
+    ]
+    if not rows:
+        return tuple([] for _ in range(N_PRODUCT_COLUMNS + 3))
+    return tuple(list(column) for column in zip(*rows, strict=True))  # transposed in C
 
 
 ORDER_COLUMNS = "id, user_id, status, total, created_at, updated_at, version"

@@ -9,7 +9,7 @@ unique constraints are named `<table>_<field>_key` (PostgreSQL's default naming)
 a unique violation is reported as the field it hit.
 """
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 import asyncpg
 
@@ -235,7 +235,7 @@ MIGRATIONS: list[tuple[int, str]] = [
 FOLD_BATCH = 5000
 
 
-def search_copies(name: str, tags: list[str], description: str | None) -> tuple[str, str, str]:
+def search_copies(name: str, tags: Sequence[str], description: str | None) -> tuple[str, str, str]:
     """The folded copies the tsvector is built from: name, tags (space-separated) and
     description (empty when there is none)."""
     return fold(name), fold(" ".join(tags)), fold(description or "")

@@ -1,5 +1,6 @@
 """Products, stock and full-text search in PostgreSQL."""
 
+import asyncio
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -45,9 +46,12 @@ _GET = f"SELECT {PRODUCT_COLUMNS} FROM products WHERE id = $1"
 _GET_MANY = f"SELECT {PRODUCT_COLUMNS} FROM products WHERE id = ANY($1)"
 # Bulk upsert: the whole batch as ten column arrays, one statement, one round trip.
 # A known sku keeps its id and created_at; the row is only touched (updated_at moved, counted
-# as modified) when a content field differs; RETURNING (xmax = 0) is true for inserted rows.
+# as modified) when a content field differs; RETURNING (xmax = 0) is true for inserted rows
+# (counted inside the statement: one row comes back).
 _CONTENT = ("name", "description", "price", "category", "tags", "is_active")
+INLINE_ROWS = 200  # a larger batch is mapped to columns in a worker thread
 _UPSERT = (
+    "WITH written AS ("
     f"INSERT INTO products ({PRODUCT_COLUMNS}, {SEARCH_COLUMNS})"
     " SELECT id, sku, name, description, price, category,"
     " ARRAY(SELECT jsonb_array_elements_text(tags::jsonb)), is_active, created_at, updated_at,"
@@ -62,7 +66,9 @@ _UPSERT = (
     )
     + f" WHERE ({', '.join(f'products.{c}' for c in _CONTENT)}) IS DISTINCT FROM"
     f" ({', '.join(f'excluded.{c}' for c in _CONTENT)})"
-    " RETURNING (xmax = 0) AS inserted"
+    " RETURNING (xmax = 0) AS inserted)"
+    # one row back, not one per product: (inserted, inserted + really updated)
+    " SELECT count(*) FILTER (WHERE inserted), count(*) FROM written"
 )
 # ts_rank's weights are {D, C, B, A}; the tsvector puts name in A, tags in B, description in D
 _RANK_WEIGHTS = "{{{description}, 0, {tags}, {name}}}".format(
@@ -169,11 +175,13 @@ class PostgresProductRepository:
     async def upsert_many(self, products: Sequence[Product]) -> BulkUpsertResult:
         if not products:
             return BulkUpsertResult(0, 0, 0)
-        columns = product_columns(products)
+        if len(products) > INLINE_ROWS:  # ~1 us a product: a large batch off the event loop
+            columns = await asyncio.to_thread(product_columns, products)
+        else:
+            columns = product_columns(products)
         async with self._db.connection() as conn:
-            rows = await conn.fetch(_UPSERT, *columns)
-        upserted = sum(1 for r in rows if r["inserted"])
-        return BulkUpsertResult(len(products) - upserted, len(rows) - upserted, upserted)
+            upserted, changed = await conn.fetchrow(_UPSERT, *columns)
+        return BulkUpsertResult(len(products) - upserted, changed - upserted, upserted)
 
 
 _STOCK = "SELECT quantity FROM inventory WHERE product_id = $1"

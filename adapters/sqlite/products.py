@@ -169,9 +169,8 @@ class SqliteProductRepository:
         return await self._db.write(work)
 
     async def upsert_many(self, products: Sequence[Product]) -> BulkUpsertResult:
-        rows = [product_row(p) for p in products]
-
         def work(conn: sqlite3.Connection) -> BulkUpsertResult:
+            rows = [product_row(p) for p in products]  # on the writer thread, not the loop
             conn.execute(_STAGE_CREATE)
             conn.execute(_STAGE_CLEAR)
             conn.executemany(_STAGE_INSERT, rows)
