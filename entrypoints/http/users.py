@@ -110,7 +110,7 @@ async def update_me(
 
 
 @router.get(
-    "/{user_id}",
+    "/{user_id:id}",
     response_model=UserOut,
     responses={
         200: {"headers": ETAG_HEADER},
@@ -131,7 +131,7 @@ async def get_user(
 
 
 @router.patch(
-    "/{user_id}",
+    "/{user_id:id}",
     response_model=UserOut,
     responses={
         200: {"headers": ETAG_HEADER},
@@ -158,7 +158,7 @@ async def update_user(
 
 
 @router.delete(
-    "/{user_id}",
+    "/{user_id:id}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
     responses=error_responses(401, 403, 404, 412, *_STORE_ERRORS),

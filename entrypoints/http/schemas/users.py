@@ -2,7 +2,15 @@
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StrictBool,
+    WithJsonSchema,
+)
 
 from application.users import RegisterUserCommand
 from domain.errors import ValidationError
@@ -25,7 +33,37 @@ def _username(value: Any) -> Any:
 
 
 Username = Annotated[
-    str, BeforeValidator(_username), Field(min_length=USERNAME_MIN, max_length=USERNAME_MAX)
+    str,
+    BeforeValidator(_username),
+    Field(
+        min_length=USERNAME_MIN,
+        max_length=USERNAME_MAX,
+        description="NFKC-normalised first (the length counts the normalised name); control, "
+        "format (zero-width, bidi) and unassigned characters are refused",
+    ),
+]
+
+
+# email-validator (pydantic's EmailStr) refuses special-use and reserved domain names
+# (RFC 6761: `.test`, `.local`...), which `format: email` alone would promise; the pattern
+# says so, letter case folded by hand (a JSON Schema pattern has no flags)
+_SPECIAL_USE = ("arpa", "invalid", "local", "localhost", "onion", "test")
+EMAIL_PATTERN = (
+    "^(?!.*[@.]("
+    + "|".join("".join(f"[{c.upper()}{c}]" for c in name) for name in _SPECIAL_USE)
+    + r")\.?$)"
+)
+Email = Annotated[
+    EmailStr,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "email",
+            "pattern": EMAIL_PATTERN,
+            "description": "an address; not at a special-use or reserved domain name "
+            "(" + ", ".join(f".{name}" for name in _SPECIAL_USE) + ")",
+        }
+    ),
 ]
 
 
@@ -45,12 +83,12 @@ class AddressBody(BaseModel):
 class UserCreate(BaseModel):
     model_config = _STRICT
 
-    email: EmailStr
+    email: Email
     username: Username
     password: str = Field(min_length=8, max_length=1024)
     full_name: str | None = Field(None, max_length=100)
     role: Role | None = Field(None, description="admins only (default user)")
-    is_active: bool | None = Field(None, description="admins only (default true)")
+    is_active: StrictBool | None = Field(None, description="admins only (default true)")
     tags: list[str] = Field(default_factory=list, max_length=100)
     address: AddressBody | None = None
 
@@ -73,12 +111,12 @@ class UserUpdate(BaseModel):
 
     model_config = _STRICT
 
-    email: EmailStr = omittable()
+    email: Email = omittable()
     username: Username = omittable()
     password: str = omittable(min_length=8, max_length=1024)
     full_name: str | None = Field(None, max_length=100)
     role: Role = omittable()
-    is_active: bool = omittable()
+    is_active: StrictBool = omittable()
     tags: list[str] = omittable(max_length=100)
     address: AddressBody | None = None
     current_password: str = omittable(min_length=1, max_length=1024)
