@@ -8,6 +8,8 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
+from domain.analytics import FIRST_REPORT_DAY, LAST_REPORT_DAY
+from domain.ids import ID_PATTERN
 from domain.money import MAX_AMOUNT
 from entrypoints.http import examples
 
@@ -153,6 +155,69 @@ _PRICE_PARAMETERS = {"min_price", "max_price"}
 _PRICE_SCHEMA = {"type": "number", "minimum": 0, "maximum": float(MAX_AMOUNT), "multipleOf": 0.01}
 
 
+# Text the API accepts holds no NUL (U+0000): the server refuses it in every body, query and
+# form field (entrypoints/http/json.py), so the document says so on every such string that
+# has no narrower pattern or format of its own. (A lone surrogate is not Unicode text at all,
+# so `type: string` already excludes it.)
+NO_NUL_PATTERN = "^[^\\u0000]*$"
+_NARROWER = ("pattern", "format", "enum", "const")
+
+
+def _no_nul_strings(schema: Any, components: dict[str, Any], seen: set[str]) -> None:
+    """Add NO_NUL_PATTERN to every free-text string of a request schema (following $refs
+    into the components once each)."""
+    if isinstance(schema, list):
+        for item in schema:
+            _no_nul_strings(item, components, seen)
+        return
+    if not isinstance(schema, dict):
+        return
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+        name = ref.rsplit("/", 1)[1]
+        if name not in seen:
+            seen.add(name)
+            _no_nul_strings(components.get(name), components, seen)
+    if schema.get("type") == "string" and not any(key in schema for key in _NARROWER):
+        schema["pattern"] = NO_NUL_PATTERN
+    for key in ("properties", "$defs"):
+        for value in schema.get(key, {}).values():
+            _no_nul_strings(value, components, seen)
+    for key in ("items", "additionalProperties", "anyOf", "oneOf", "allOf"):
+        if key in schema:
+            _no_nul_strings(schema[key], components, seen)
+
+
+def _year_pattern(first: int, last: int) -> str:
+    """A regular expression for the 4-digit years first..last (here 1970..9998)."""
+    assert (first, last) == (1970, 9998), "rewrite _year_pattern for the new bounds"
+    return r"(19[7-9][0-9]|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])"
+
+
+# a report day: format `date` says it is a real calendar day, the pattern its bounds
+# (FIRST_REPORT_DAY..LAST_REPORT_DAY; JSON Schema has no minimum for dates)
+DAY_PATTERN = (
+    "^"
+    + _year_pattern(FIRST_REPORT_DAY.year, LAST_REPORT_DAY.year)
+    + r"-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+)
+
+
+def _parameter_bounds(operation: dict[str, Any]) -> None:
+    """What the server checks of a parameter that its type alone does not say: a path
+    parameter is an id, 24 lowercase hex digits (every one is `{name:id}`, entrypoints/http/
+    paths.py: the router matches nothing else; tests/http/test_http_conventions.py checks
+    each), days are in the reports' range, query text holds no NUL."""
+    for parameter in operation.get("parameters", []):
+        schema = parameter.get("schema", {})
+        if parameter["in"] == "path":
+            schema["pattern"] = f"^{ID_PATTERN}$"
+        elif schema.get("format") == "date":
+            schema["pattern"] = DAY_PATTERN
+        elif parameter["in"] == "query":
+            _no_nul_strings(schema, {}, set())
+
+
 def _no_null_parameters(operation: dict[str, Any]) -> None:
     """An optional query or header parameter is left out, never sent as null: its schema is
     the non-null branch alone (FastAPI writes `anyOf: [X, null]` for `X | None`)."""
@@ -200,6 +265,7 @@ def _one_error_schema(node: Any) -> None:
 def _refine(document: dict[str, Any]) -> None:
     _one_error_schema(document.get("paths", {}))
     schemas = document.get("components", {}).get("schemas", {})
+    seen: set[str] = set()
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
     for name, schema in schemas.items():
@@ -211,6 +277,9 @@ def _refine(document: dict[str, Any]) -> None:
             if op_id in SUMMARIES:
                 operation["summary"] = SUMMARIES[op_id]
             _no_null_parameters(operation)
+            _parameter_bounds(operation)
+            for media in operation.get("requestBody", {}).get("content", {}).values():
+                _no_nul_strings(media.get("schema"), schemas, seen)
             _add_examples(document, operation)
             created = operation.get("responses", {}).get("201")
             if created is None:

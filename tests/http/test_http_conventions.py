@@ -97,12 +97,26 @@ async def test_options_without_cors_is_405_with_the_paths_own_allow(client):
         assert (response.status_code, response.headers.get("allow")) == (405, allow), url
 
 
-async def test_a_path_segment_that_is_not_an_id_is_a_404(client):
-    for url in ("/api/users/ME", "/api/products/not-an-id", f"/api/orders/{UNKNOWN}x/status"):
-        for method in ("GET", "PATCH", "DELETE", "POST"):
-            response = await client.request(method, url, json={})
-            body = response.json()
-            assert (response.status_code, body["code"]) == (404, "not_found"), (method, url)
+async def test_every_path_parameter_is_an_id_and_the_router_matches_nothing_else(client):
+    """The document says every path parameter is `^[0-9a-f]{24}$`; the router agrees: a
+    segment that is not an id (`me`, upper case, one digit more) is a 404 on every method."""
+    paths = await operations(client)
+    table = {}
+    for path, ops in paths.items():
+        for operation in ops.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "path":
+                    table[(path, parameter["name"])] = parameter["schema"].get("pattern")
+        if "{" not in path:
+            continue
+        for segment in ("ME", "ABCDEF" * 4, UNKNOWN + "0", "not-an-id"):
+            url = re.sub(r"\{[^}]+\}", segment, path)
+            for method in {m.upper() for m in ops}:
+                response = await client.request(method, url, json={})
+                body = response.json()
+                assert (response.status_code, body["code"]) == (404, "not_found"), (method, url)
+    assert set(table.values()) == {"^[0-9a-f]{24}$"}
+    assert ("/api/orders/{order_id}/status", "order_id") in table
 
 
 async def test_collection_paths_work_without_their_trailing_slash(client):

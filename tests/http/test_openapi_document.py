@@ -128,3 +128,70 @@ def test_every_route_example_fits_its_schema(document):
                 continue
             assert "example" in media, (method, path, label)
             _check(document, media["schema"], media["example"], f"{method} {path} {label}")
+
+
+def _request_strings(document: dict, schema, seen: set[str]):
+    """Every string schema reachable from a request schema (through $refs, once each)."""
+    if isinstance(schema, list):
+        for item in schema:
+            yield from _request_strings(document, item, seen)
+        return
+    if not isinstance(schema, dict):
+        return
+    ref = schema.get("$ref", "")
+    if ref.startswith("#/components/schemas/") and ref not in seen:
+        seen.add(ref)
+        yield from _request_strings(document, document["components"]["schemas"][ref[21:]], seen)
+    if schema.get("type") == "string":
+        yield schema
+    for key in ("properties",):
+        for value in schema.get(key, {}).values():
+            yield from _request_strings(document, value, seen)
+    for key in ("items", "anyOf", "oneOf", "allOf", "additionalProperties"):
+        if key in schema:
+            yield from _request_strings(document, schema[key], seen)
+
+
+def test_request_text_says_it_holds_no_nul(document):
+    """The server refuses NUL in every body, query and form string (test_input_rules): the
+    document says so with a pattern on each one that has no narrower pattern or format."""
+    free = []
+    for path, method, op in operations(document):
+        schemas = [p["schema"] for p in op.get("parameters", []) if p["in"] != "header"]
+        schemas += [m["schema"] for m in op.get("requestBody", {}).get("content", {}).values()]
+        for schema in schemas:
+            for string in _request_strings(document, schema, set()):
+                if "format" in string or "enum" in string:
+                    continue
+                assert "pattern" in string, (method, path, string)
+                validator = jsonschema_rs.validator_for(string)
+                assert not validator.is_valid("a\x00b"), (method, path, string)
+                free.append(string)
+    names = document["components"]["schemas"]
+    assert names["UserCreate"]["properties"]["password"]["pattern"] == "^[^\\u0000]*$"
+    assert names["AddressBody"]["properties"]["street"]["pattern"] == "^[^\\u0000]*$"
+    assert len(free) > 30
+
+
+def test_report_days_document_their_bounds(document):
+    parameters = document["paths"]["/api/analytics/users/registrations"]["get"]["parameters"]
+    for parameter in parameters:
+        validator = jsonschema_rs.validator_for(parameter["schema"], validate_formats=True)
+        accepted = {d: validator.is_valid(d) for d in ("1969-12-31", "1970-01-01", "2026-02-28")}
+        accepted |= {d: validator.is_valid(d) for d in ("9998-12-31", "9999-01-01", "2026-13-01")}
+        assert accepted == {
+            "1969-12-31": False,
+            "1970-01-01": True,
+            "2026-02-28": True,
+            "9998-12-31": True,
+            "9999-01-01": False,
+            "2026-13-01": False,
+        }, parameter["name"]
+
+
+async def test_report_days_outside_the_documented_pattern_are_422(client):
+    url = "/api/analytics/users/registrations"
+    answers = {}
+    for start, end in [("1969-12-31", "1970-01-02"), ("1970-01-01", "1970-01-02")]:
+        answers[start] = (await client.get(url, params={"start": start, "end": end})).status_code
+    assert answers == {"1969-12-31": 422, "1970-01-01": 200}
