@@ -18,7 +18,7 @@ from entrypoints.http.deps import PrincipalDep, ServicesDep
 from entrypoints.http.errors import error_responses
 from entrypoints.http.paging import LINK_HEADER, TOTAL_HEADER, CursorQuery, CursorsDep
 from entrypoints.http.routing import StorefrontRoute
-from entrypoints.http.schemas.users import UserCreate, UserOut, UserUpdate
+from entrypoints.http.schemas.users import MeUpdate, UserCreate, UserOut, UserUpdate
 
 router = APIRouter(prefix="/api/users", tags=["users"], route_class=StorefrontRoute)
 _STORE_ERRORS = (503, 504)
@@ -93,7 +93,7 @@ async def get_me(principal: PrincipalDep, response: Response, services: Services
     },
 )
 async def update_me(
-    body: UserUpdate,
+    body: MeUpdate,
     principal: PrincipalDep,
     response: Response,
     services: ServicesDep,

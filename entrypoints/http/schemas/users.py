@@ -132,6 +132,15 @@ class UserUpdate(BaseModel):
         return sent
 
 
+class MeUpdate(UserUpdate):
+    """A change of one's own user: a new `password` needs `current_password` (the document
+    says so with `dependentRequired`; the server answers 422 without it)."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"dependentRequired": {"password": ["current_password"]}}
+    )
+
+
 class UserOut(BaseModel):
     model_config = ConfigDict(from_attributes=True, populate_by_name=True)
 
