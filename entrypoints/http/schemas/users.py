@@ -1,5 +1,6 @@
 """Users over HTTP: request and response bodies."""
 
+import unicodedata
 from typing import Annotated, Any
 
 from pydantic import (
@@ -32,14 +33,37 @@ def _username(value: Any) -> Any:
         raise ValueError(exc.detail) from None
 
 
+def _refused_bmp_class() -> str:
+    """A regular-expression class of the Basic Multilingual Plane's control and format
+    characters (Unicode categories Cc, Cf), as `\\uXXXX` ranges any JSON Schema tool reads."""
+    ranges: list[list[int]] = []
+    for point in range(0x10000):
+        if 0xD800 <= point <= 0xDFFF or unicodedata.category(chr(point)) not in ("Cc", "Cf"):
+            continue
+        if ranges and ranges[-1][1] == point - 1:
+            ranges[-1][1] = point
+        else:
+            ranges.append([point, point])
+    return "".join(f"\\u{a:04x}" if a == b else f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)
+
+
+# what a pattern can say of the username rule (domain.users.normalize_username); the rest
+# (unassigned code points, format characters beyond the BMP, a name that NFKC lengthens
+# past the maximum) is in the description
+USERNAME_PATTERN = f"^[^{_refused_bmp_class()}]*$"
 Username = Annotated[
     str,
     BeforeValidator(_username),
-    Field(
-        min_length=USERNAME_MIN,
-        max_length=USERNAME_MAX,
-        description="NFKC-normalised first (the length counts the normalised name); control, "
-        "format (zero-width, bidi) and unassigned characters are refused",
+    Field(min_length=USERNAME_MIN, max_length=USERNAME_MAX),
+    WithJsonSchema(  # pydantic leaves a pattern out of the schema after a BeforeValidator
+        {
+            "type": "string",
+            "minLength": USERNAME_MIN,
+            "maxLength": USERNAME_MAX,
+            "pattern": USERNAME_PATTERN,
+            "description": "NFKC-normalised first (the length counts the normalised name); "
+            "control, format (zero-width, bidi) and unassigned characters are refused",
+        }
     ),
 ]
 
