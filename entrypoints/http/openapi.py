@@ -114,6 +114,12 @@ _LINKS = {
     ),
     "place_order": ("order_id", ["get_order", "change_order_status"]),
 }
+# a product with stock can be ordered: set_stock's answer names the product for an order
+# of one (the chain create_product -> set_stock -> place_order -> get_order, ...)
+_ORDER_ONE = {
+    "operationId": "place_order",
+    "requestBody": {"items": [{"product_id": "$response.body#/product_id", "quantity": 1}]},
+}
 
 
 def operation_id(route: APIRoute) -> str:
@@ -203,6 +209,24 @@ DAY_PATTERN = (
 )
 
 
+def _latin1_class(keep: Any) -> str:
+    """A regular-expression class of the Latin-1 characters (all a header value can carry)
+    for which `keep(char)` holds, as `\\uXXXX` ranges."""
+    ranges: list[list[int]] = []
+    for point in range(0x100):
+        if not keep(chr(point)):
+            continue
+        if ranges and ranges[-1][1] == point - 1:
+            ranges[-1][1] = point
+        else:
+            ranges.append([point, point])
+    return "".join(f"\\u{a:04x}" if a == b else f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)
+
+
+# domain.orders.check_idempotency_key: printable characters only (str.isprintable)
+_HEADER_PATTERNS = {"Idempotency-Key": f"^[{_latin1_class(str.isprintable)}]*$"}
+
+
 def _parameter_bounds(operation: dict[str, Any]) -> None:
     """What the server checks of a parameter that its type alone does not say: a path
     parameter is an id, 24 lowercase hex digits (every one is `{name:id}`, entrypoints/http/
@@ -214,6 +238,8 @@ def _parameter_bounds(operation: dict[str, Any]) -> None:
             schema["pattern"] = f"^{ID_PATTERN}$"
         elif schema.get("format") == "date":
             schema["pattern"] = DAY_PATTERN
+        elif parameter["in"] == "header" and parameter["name"] in _HEADER_PATTERNS:
+            schema["pattern"] = _HEADER_PATTERNS[parameter["name"]]
         elif parameter["in"] == "query":
             _no_nul_strings(schema, {}, set())
 
@@ -281,6 +307,8 @@ def _refine(document: dict[str, Any]) -> None:
             for media in operation.get("requestBody", {}).get("content", {}).values():
                 _no_nul_strings(media.get("schema"), schemas, seen)
             _add_examples(document, operation)
+            if op_id == "set_stock":
+                operation["responses"]["200"]["links"] = {"place_order": dict(_ORDER_ONE)}
             created = operation.get("responses", {}).get("201")
             if created is None:
                 continue

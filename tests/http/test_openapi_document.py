@@ -195,3 +195,22 @@ async def test_report_days_outside_the_documented_pattern_are_422(client):
     for start, end in [("1969-12-31", "1970-01-02"), ("1970-01-01", "1970-01-02")]:
         answers[start] = (await client.get(url, params={"start": start, "end": end})).status_code
     assert answers == {"1969-12-31": 422, "1970-01-01": 200}
+
+
+async def test_an_idempotency_key_is_documented_as_printable_and_checked_so(client):
+    doc = (await client.get("/openapi.json")).json()
+    [header] = [
+        p for p in doc["paths"]["/api/orders/"]["post"]["parameters"] if p["in"] == "header"
+    ]
+    validator = jsonschema_rs.validator_for(header["schema"])
+    keys = {"key-1 ok": True, "caf\u00e9": True, "a\tb": False, "a\u00a0b": False}
+    assert {key: validator.is_valid(key) for key in keys} == keys
+    for key, printable in keys.items():
+        response = await client.post(
+            "/api/orders/",
+            json={"items": [{"product_id": "0" * 24, "quantity": 1}]},
+            headers={"Idempotency-Key": key.encode("latin-1")},
+        )
+        # a printable key reaches the order (whose product does not exist)
+        code = "invalid_reference" if printable else "invalid"
+        assert (response.status_code, response.json()["code"]) == (422, code), key
