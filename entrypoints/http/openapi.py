@@ -2,6 +2,7 @@
 FastAPI cannot infer from the routes (the `Location` of every 201, links between operations).
 """
 
+import copy
 from importlib.metadata import PackageNotFoundError, metadata
 from typing import Any
 
@@ -12,6 +13,7 @@ from domain.analytics import FIRST_REPORT_DAY, LAST_REPORT_DAY
 from domain.ids import ID_PATTERN
 from domain.money import MAX_AMOUNT
 from entrypoints.http import examples
+from entrypoints.http.middleware.ratelimit import EXEMPT_PATHS as RATE_LIMIT_EXEMPT
 
 DESCRIPTION = """\
 Users, products, inventory, orders and analytics over swappable storage (MongoDB, PostgreSQL,
@@ -288,6 +290,39 @@ def _one_error_schema(node: Any) -> None:
             _one_error_schema(value)
 
 
+# what RateLimitMiddleware sends over a limit (entrypoints/http/middleware/ratelimit.py), on
+# every route but the exempt ones, when RATE_LIMIT_ENABLED
+RATE_LIMITED: dict[str, Any] = {
+    "description": "Too many requests (RATE_LIMIT_PER_MINUTE and the login/sign-up limits): "
+    "retry after `Retry-After` seconds",
+    "headers": {
+        "Retry-After": {
+            "description": "Seconds until the request can succeed (RFC 9110 §10.2.3).",
+            "schema": {"type": "integer", "minimum": 0},
+        },
+        "RateLimit-Policy": {
+            "description": 'The policy exceeded, e.g. `"default";q=600;w=60`: its quota per '
+            "window of seconds (draft-ietf-httpapi-ratelimit-headers).",
+            "schema": {"type": "string", "pattern": '^"[a-z-]+";q=[0-9]+;w=[0-9]+$'},
+        },
+        "RateLimit": {
+            "description": 'What is left of it, e.g. `"default";r=0;t=12`: nothing, for `t` '
+            "more seconds.",
+            "schema": {"type": "string", "pattern": '^"[a-z-]+";r=[0-9]+;t=[0-9]+$'},
+        },
+    },
+    "content": {
+        "application/json": {
+            "schema": {"$ref": "#/components/schemas/ErrorBody"},
+            "example": {
+                "detail": "Too many requests: the limit is 600 per 60 seconds; retry in 12 s",
+                "code": "rate_limited",
+            },
+        }
+    },
+}
+
+
 def _refine(document: dict[str, Any]) -> None:
     _one_error_schema(document.get("paths", {}))
     schemas = document.get("components", {}).get("schemas", {})
@@ -297,8 +332,10 @@ def _refine(document: dict[str, Any]) -> None:
     for name, schema in schemas.items():
         if name in examples.SCHEMAS:
             schema["example"] = examples.SCHEMAS[name]
-    for operations in document.get("paths", {}).values():
+    for path, operations in document.get("paths", {}).items():
         for operation in operations.values():
+            if path not in RATE_LIMIT_EXEMPT:
+                operation.setdefault("responses", {})["429"] = copy.deepcopy(RATE_LIMITED)
             op_id = operation.get("operationId")
             if op_id in SUMMARIES:
                 operation["summary"] = SUMMARIES[op_id]
