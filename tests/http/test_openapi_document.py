@@ -214,3 +214,31 @@ async def test_an_idempotency_key_is_documented_as_printable_and_checked_so(clie
         # a printable key reaches the order (whose product does not exist)
         code = "invalid_reference" if printable else "invalid"
         assert (response.status_code, response.json()["code"]) == (422, code), key
+
+
+async def test_cross_field_and_empty_value_rules_are_in_the_document(client):
+    """PATCH /me: a new password needs current_password (dependentRequired; 422
+    current_password_required without it); an order's ids are ids (a pattern; anything else
+    is a 422 validation error); an empty grant_type is the same as none (the pattern allows
+    it, and so does the server)."""
+    doc = (await client.get("/openapi.json")).json()
+    schemas = doc["components"]["schemas"]
+    me_body = doc["paths"]["/api/users/me"]["patch"]["requestBody"]["content"]
+    assert me_body["application/json"]["schema"] == {"$ref": "#/components/schemas/MeUpdate"}
+    assert schemas["MeUpdate"]["dependentRequired"] == {"password": ["current_password"]}
+    response = await client.patch("/api/users/me", json={"password": "a new long password"})
+    assert (response.status_code, response.json()["code"]) == (422, "current_password_required")
+
+    line = schemas["OrderItemIn"]["properties"]["product_id"]
+    assert line["pattern"] == "^[0-9a-f]{24}$"
+    for product_id in ("x" * 24, "0" * 25, "ABCDEF" * 4):
+        body = {"items": [{"product_id": product_id, "quantity": 1}]}
+        response = await client.post("/api/orders/", json=body)
+        assert (response.status_code, response.json()["code"]) == (422, "validation_error")
+
+    grant = schemas["Body_login"]["properties"]["grant_type"]["anyOf"][0]
+    assert jsonschema_rs.validator_for(grant).is_valid("")
+    form = {"username": "admin", "password": "admin-password", "grant_type": ""}
+    assert (await client.post("/api/auth/token", data=form)).status_code == 200
+    form["grant_type"] = "client_credentials"
+    assert (await client.post("/api/auth/token", data=form)).status_code == 422
