@@ -65,6 +65,10 @@ def filter_failure(context: Any, failure: Any, case: Any, response: Any) -> bool
     # answer RFC 9110 §13.1.1 requires (which version is current is state, not schema)
     if response.status_code == 412 and code == "precondition_failed":
         return _header(case, "If-Match") is None
+    # an Idempotency-Key the run already used with another body (SPEC: 422); which keys were
+    # used is state (schemathesis sends the document's example key again and again)
+    if code == "idempotency_key_reused":
+        return _header(case, "Idempotency-Key") is None
     # a cursor is signed by the server (HMAC): a well-formed one it did not sign is refused
     if code == "invalid_cursor":
         return "cursor" not in (case.query or {})
