@@ -27,6 +27,7 @@ USERNAME_MIN, USERNAME_MAX = 3, 50
 MAX_LINE_QUANTITY = 1_000_000  # domain/orders.py
 # the id of the user whose bearer token the run sends (tests/live/test_schemathesis.py sets it)
 CALLER_ENV = "SCHEMATHESIS_CALLER_ID"
+DROPPED_LOG_ENV = "SCHEMATHESIS_DROPPED_LOG"  # where filter_failure lists what it dropped
 
 
 def _error_code(response: Any) -> str | None:
@@ -56,7 +57,18 @@ def _header(case: Any, name: str) -> str | None:
 
 @schemathesis.hook
 def filter_failure(context: Any, failure: Any, case: Any, response: Any) -> bool:
-    """False (drop) for an ST202 whose answer the API documents and no schema can foresee."""
+    """False (drop) for an ST202 whose answer the API documents and no schema can foresee;
+    each drop is one line `METHOD path status code` in the file DROPPED_LOG_ENV names."""
+    keep = _keep(failure, case, response)
+    log = os.environ.get(DROPPED_LOG_ENV)
+    if not keep and log:
+        with open(log, "a", encoding="utf-8") as out:
+            line = f"{case.method.upper()} {case.operation.path} {response.status_code}"
+            out.write(f"{line} {_error_code(response)}\n")
+    return keep
+
+
+def _keep(failure: Any, case: Any, response: Any) -> bool:
     if failure.code != "ST202":
         return True
     code = _error_code(response)

@@ -18,6 +18,7 @@ import os
 import re
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -29,7 +30,9 @@ SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 PHASES = "examples,coverage,fuzzing,stateful"
 
 
-def run_schemathesis(server: LiveServer, report: Path, *args: str) -> subprocess.CompletedProcess:
+def run_schemathesis(
+    server: LiveServer, report: Path, *args: str, dropped: Path | None = None
+) -> subprocess.CompletedProcess:
     """schemathesis run against `server` as its first admin (every route, not a wall of 401s),
     from the repository root so that schemathesis.toml applies; a JSON report at `report`."""
     token = server.admin_token()
@@ -50,7 +53,11 @@ def run_schemathesis(server: LiveServer, report: Path, *args: str) -> subprocess
         text=True,
         timeout=900,
         cwd=ROOT,
-        env={**os.environ, hooks.CALLER_ENV: me["_id"]},
+        env={
+            **os.environ,
+            hooks.CALLER_ENV: me["_id"],
+            **({hooks.DROPPED_LOG_ENV: str(dropped)} if dropped else {}),
+        },
     )
 
 
@@ -67,11 +74,17 @@ def assert_no_issues(run: subprocess.CompletedProcess) -> None:
 
 
 def test_schemathesis_all_checks_and_phases_find_nothing_on_sqlite(tmp_path):
-    report = tmp_path / "schemathesis.json"
+    report, dropped = tmp_path / "schemathesis.json", tmp_path / "dropped.txt"
     with live_server(tmp_path) as server:
-        run = run_schemathesis(server, report, "--checks", "all", "--phases", PHASES)
+        run = run_schemathesis(
+            server, report, "--checks", "all", "--phases", PHASES, dropped=dropped
+        )
         log = server.log.read_text()
     print(run.stdout[-4000:])  # schemathesis' summary, for the record (pytest -s)
+    # what the hooks dropped (see schemathesis_hooks.py), by operation, status and code
+    lines = dropped.read_text().splitlines() if dropped.exists() else []
+    for line, count in sorted(Counter(lines).items()):
+        print(f"dropped {count:4d}  {line}")
     assert run.returncode == 0, summary_of(run, log)
     assert_no_issues(run)
     result = json.loads(report.read_text())
