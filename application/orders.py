@@ -18,7 +18,12 @@ from application.ports import (
 )
 from application.versions import stale_as_precondition
 from domain.access import SYSTEM, Principal
-from domain.errors import ConflictError, DuplicateError, NotFoundError, ValidationError
+from domain.errors import (
+    ConflictError,
+    DuplicateError,
+    InvalidReferenceError,
+    NotFoundError,
+)
 from domain.ids import is_valid_id, new_id
 from domain.orders import (
     IDEMPOTENCY_TTL_HOURS,
@@ -127,17 +132,17 @@ class PlaceOrder:
     ) -> Order:
         user = await self._users.get(user_id) if is_valid_id(user_id) else None
         if user is None:
-            raise ValidationError(f"user {user_id} does not exist")
+            raise InvalidReferenceError(f"user {user_id} does not exist")
         if not user.is_active:
-            raise ValidationError(f"user {user_id} is deactivated and cannot place orders")
+            raise InvalidReferenceError(f"user {user_id} is deactivated and cannot place orders")
         products = await self._products.get_many([pid for pid, _ in quantities])
         lines = []
         for product_id, quantity in quantities:
             product = products.get(product_id)
             if product is None:
-                raise ValidationError(f"product {product_id} does not exist")
+                raise InvalidReferenceError(f"product {product_id} does not exist")
             if not product.is_active:
-                raise ValidationError(f"product {product_id} is not active")
+                raise InvalidReferenceError(f"product {product_id} is not active")
             lines.append(OrderLine(product_id, product.name, product.price, quantity))
         order = Order(new_id(), user_id, tuple(lines), OrderStatus.PENDING, now, now)
         check_order_total(order.total)

@@ -210,9 +210,18 @@ class UpdateUser:
 
     async def _check_current_password(self, current: str | None, user: User) -> None:
         if current is None:
-            raise ValidationError("current_password is required to change your password")
+            raise CurrentPasswordRequiredError()
         if not await self._hasher.verify(current, user.password_hash):
             raise ForbiddenError("current_password is wrong")
+
+
+class CurrentPasswordRequiredError(ValidationError):
+    """A new password for one's own account without `current_password`: 422."""
+
+    code = "current_password_required"
+
+    def __init__(self) -> None:
+        super().__init__("current_password is required to change your password")
 
 
 class DeleteUser:

@@ -33,6 +33,14 @@ class ValidationError(DomainError):
     code = "invalid"
 
 
+class InvalidReferenceError(ValidationError):
+    """A well-formed request names a resource that does not exist or may not be used there
+    (an order's unknown or deactivated user, unknown or inactive product): 422, with its own
+    code, since no schema can say which ids exist."""
+
+    code = "invalid_reference"
+
+
 class UnavailableError(DomainError):
     """The store cannot be reached."""
 

@@ -5,7 +5,8 @@ import os
 import re
 import time
 
-_ID = re.compile(r"[0-9a-f]{24}")
+ID_PATTERN = "[0-9a-f]{24}"  # a regular expression, also used by the HTTP routes
+_ID = re.compile(ID_PATTERN)
 _process_random = os.urandom(5)
 _counter = itertools.count(int.from_bytes(os.urandom(3), "big"))
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from domain.errors import ConflictError, ValidationError
+from domain.errors import ConflictError, InvalidReferenceError, ValidationError
 from domain.ids import is_valid_id
 from domain.money import MAX_ORDER_TOTAL, money, total
 
@@ -127,7 +127,7 @@ def merge_lines(items: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
     merged: dict[str, int] = {}
     for product_id, quantity in items:
         if not is_valid_id(product_id):
-            raise ValidationError(f"product {product_id} does not exist")
+            raise InvalidReferenceError(f"product {product_id} does not exist")
         merged[product_id] = merged.get(product_id, 0) + check_quantity(quantity)
     if not 1 <= len(merged) <= MAX_LINES:
         raise ValidationError(f"an order has 1 to {MAX_LINES} distinct products")

@@ -51,12 +51,15 @@ class Product:
         for tag in self.tags:
             if not isinstance(tag, str) or not 1 <= len(tag) <= TAG_MAX:
                 raise ValidationError(f"a tag must be 1 to {TAG_MAX} characters long")
-        # normalize: money quantized to cents, tags a tuple (frozen, so bypass __setattr__)
+        # normalize: money quantized to cents, tags a tuple of distinct tags in the order sent
+        # (a tag is there or not: ["wood", "wood"] is ["wood"]); frozen, so bypass __setattr__
         object.__setattr__(self, "price", check_price(self.price))
-        object.__setattr__(self, "tags", tuple(self.tags))
+        object.__setattr__(self, "tags", distinct_tags(self.tags))
 
     def changed(self, changes: dict[str, Any], now: datetime) -> "Product":
         """This product with `changes` applied; itself when nothing would change."""
+        if "tags" in changes:
+            changes = {**changes, "tags": distinct_tags(changes["tags"])}
         if all(getattr(self, name) == value for name, value in changes.items()):
             return self
         return replace(self, **changes, updated_at=now)
@@ -64,6 +67,11 @@ class Product:
     def same_content(self, other: "Product") -> bool:
         """True when every field a client sets is equal (ids and timestamps aside)."""
         return all(getattr(self, f) == getattr(other, f) for f in CONTENT_FIELDS)
+
+
+def distinct_tags(tags: Any) -> tuple[str, ...]:
+    """The tags without repeats, in the order first given."""
+    return tuple(dict.fromkeys(tags))
 
 
 CONTENT_FIELDS = ("sku", "name", "description", "price", "category", "tags", "is_active")

@@ -78,6 +78,7 @@ SCHEMAS: dict[str, Any] = {
         "full_name": "Ada Lovelace",
     },
     "UserUpdate": {"full_name": "Ada King", "tags": ["beta", "vip"]},
+    "MeUpdate": {"password": "a new long password", "current_password": "correct horse battery"},
     "UserOut": _USER,
     "Role": "user",
     "ProductCreate": _PRODUCT_IN,

@@ -12,7 +12,7 @@ _STORE_ERRORS = (503, 504)
 
 
 @router.get(
-    "/{product_id}", response_model=StockOut, responses=error_responses(401, 404, *_STORE_ERRORS)
+    "/{product_id:id}", response_model=StockOut, responses=error_responses(401, 404, *_STORE_ERRORS)
 )
 async def get_stock(product_id: str, principal: PrincipalDep, services: ServicesDep):
     """The quantity in stock; 0 when it was never set (inactive products: staff only)."""
@@ -20,7 +20,7 @@ async def get_stock(product_id: str, principal: PrincipalDep, services: Services
 
 
 @router.put(
-    "/{product_id}",
+    "/{product_id:id}",
     response_model=StockOut,
     responses=error_responses(401, 403, 404, 422, *_STORE_ERRORS),
 )
@@ -32,7 +32,7 @@ async def set_stock(
 
 
 @router.post(
-    "/{product_id}/adjust",
+    "/{product_id:id}/adjust",
     response_model=StockOut,
     responses=error_responses(401, 403, 404, 409, 422, *_STORE_ERRORS),
 )

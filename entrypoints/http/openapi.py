@@ -2,14 +2,18 @@
 FastAPI cannot infer from the routes (the `Location` of every 201, links between operations).
 """
 
+import copy
 from importlib.metadata import PackageNotFoundError, metadata
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
+from domain.analytics import FIRST_REPORT_DAY, LAST_REPORT_DAY
+from domain.ids import ID_PATTERN
 from domain.money import MAX_AMOUNT
 from entrypoints.http import examples
+from entrypoints.http.middleware.ratelimit import EXEMPT_PATHS as RATE_LIMIT_EXEMPT
 
 DESCRIPTION = """\
 Users, products, inventory, orders and analytics over swappable storage (MongoDB, PostgreSQL,
@@ -112,6 +116,12 @@ _LINKS = {
     ),
     "place_order": ("order_id", ["get_order", "change_order_status"]),
 }
+# a product with stock can be ordered: set_stock's answer names the product for an order
+# of one (the chain create_product -> set_stock -> place_order -> get_order, ...)
+_ORDER_ONE = {
+    "operationId": "place_order",
+    "requestBody": {"items": [{"product_id": "$response.body#/product_id", "quantity": 1}]},
+}
 
 
 def operation_id(route: APIRoute) -> str:
@@ -151,6 +161,89 @@ def _example_of(document: dict[str, Any], schema: dict[str, Any]) -> Any:
 
 _PRICE_PARAMETERS = {"min_price", "max_price"}
 _PRICE_SCHEMA = {"type": "number", "minimum": 0, "maximum": float(MAX_AMOUNT), "multipleOf": 0.01}
+
+
+# Text the API accepts holds no NUL (U+0000): the server refuses it in every body, query and
+# form field (entrypoints/http/json.py), so the document says so on every such string that
+# has no narrower pattern or format of its own. (A lone surrogate is not Unicode text at all,
+# so `type: string` already excludes it.)
+NO_NUL_PATTERN = "^[^\\u0000]*$"
+_NARROWER = ("pattern", "format", "enum", "const")
+
+
+def _no_nul_strings(schema: Any, components: dict[str, Any], seen: set[str]) -> None:
+    """Add NO_NUL_PATTERN to every free-text string of a request schema (following $refs
+    into the components once each)."""
+    if isinstance(schema, list):
+        for item in schema:
+            _no_nul_strings(item, components, seen)
+        return
+    if not isinstance(schema, dict):
+        return
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+        name = ref.rsplit("/", 1)[1]
+        if name not in seen:
+            seen.add(name)
+            _no_nul_strings(components.get(name), components, seen)
+    if schema.get("type") == "string" and not any(key in schema for key in _NARROWER):
+        schema["pattern"] = NO_NUL_PATTERN
+    for key in ("properties", "$defs"):
+        for value in schema.get(key, {}).values():
+            _no_nul_strings(value, components, seen)
+    for key in ("items", "additionalProperties", "anyOf", "oneOf", "allOf"):
+        if key in schema:
+            _no_nul_strings(schema[key], components, seen)
+
+
+def _year_pattern(first: int, last: int) -> str:
+    """A regular expression for the 4-digit years first..last (here 1970..9998)."""
+    assert (first, last) == (1970, 9998), "rewrite _year_pattern for the new bounds"
+    return r"(19[7-9][0-9]|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])"
+
+
+# a report day: format `date` says it is a real calendar day, the pattern its bounds
+# (FIRST_REPORT_DAY..LAST_REPORT_DAY; JSON Schema has no minimum for dates)
+DAY_PATTERN = (
+    "^"
+    + _year_pattern(FIRST_REPORT_DAY.year, LAST_REPORT_DAY.year)
+    + r"-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+)
+
+
+def _latin1_class(keep: Any) -> str:
+    """A regular-expression class of the Latin-1 characters (all a header value can carry)
+    for which `keep(char)` holds, as `\\uXXXX` ranges."""
+    ranges: list[list[int]] = []
+    for point in range(0x100):
+        if not keep(chr(point)):
+            continue
+        if ranges and ranges[-1][1] == point - 1:
+            ranges[-1][1] = point
+        else:
+            ranges.append([point, point])
+    return "".join(f"\\u{a:04x}" if a == b else f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)
+
+
+# domain.orders.check_idempotency_key: printable characters only (str.isprintable)
+_HEADER_PATTERNS = {"Idempotency-Key": f"^[{_latin1_class(str.isprintable)}]*$"}
+
+
+def _parameter_bounds(operation: dict[str, Any]) -> None:
+    """What the server checks of a parameter that its type alone does not say: a path
+    parameter is an id, 24 lowercase hex digits (every one is `{name:id}`, entrypoints/http/
+    paths.py: the router matches nothing else; tests/http/test_http_conventions.py checks
+    each), days are in the reports' range, query text holds no NUL."""
+    for parameter in operation.get("parameters", []):
+        schema = parameter.get("schema", {})
+        if parameter["in"] == "path":
+            schema["pattern"] = f"^{ID_PATTERN}$"
+        elif schema.get("format") == "date":
+            schema["pattern"] = DAY_PATTERN
+        elif parameter["in"] == "header" and parameter["name"] in _HEADER_PATTERNS:
+            schema["pattern"] = _HEADER_PATTERNS[parameter["name"]]
+        elif parameter["in"] == "query":
+            _no_nul_strings(schema, {}, set())
 
 
 def _no_null_parameters(operation: dict[str, Any]) -> None:
@@ -197,21 +290,62 @@ def _one_error_schema(node: Any) -> None:
             _one_error_schema(value)
 
 
+# what RateLimitMiddleware sends over a limit (entrypoints/http/middleware/ratelimit.py), on
+# every route but the exempt ones, when RATE_LIMIT_ENABLED
+RATE_LIMITED: dict[str, Any] = {
+    "description": "Too many requests (RATE_LIMIT_PER_MINUTE and the login/sign-up limits): "
+    "retry after `Retry-After` seconds",
+    "headers": {
+        "Retry-After": {
+            "description": "Seconds until the request can succeed (RFC 9110 §10.2.3).",
+            "schema": {"type": "integer", "minimum": 0},
+        },
+        "RateLimit-Policy": {
+            "description": 'The policy exceeded, e.g. `"default";q=600;w=60`: its quota per '
+            "window of seconds (draft-ietf-httpapi-ratelimit-headers).",
+            "schema": {"type": "string", "pattern": '^"[a-z-]+";q=[0-9]+;w=[0-9]+$'},
+        },
+        "RateLimit": {
+            "description": 'What is left of it, e.g. `"default";r=0;t=12`: nothing, for `t` '
+            "more seconds.",
+            "schema": {"type": "string", "pattern": '^"[a-z-]+";r=[0-9]+;t=[0-9]+$'},
+        },
+    },
+    "content": {
+        "application/json": {
+            "schema": {"$ref": "#/components/schemas/ErrorBody"},
+            "example": {
+                "detail": "Too many requests: the limit is 600 per 60 seconds; retry in 12 s",
+                "code": "rate_limited",
+            },
+        }
+    },
+}
+
+
 def _refine(document: dict[str, Any]) -> None:
     _one_error_schema(document.get("paths", {}))
     schemas = document.get("components", {}).get("schemas", {})
+    seen: set[str] = set()
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
     for name, schema in schemas.items():
         if name in examples.SCHEMAS:
             schema["example"] = examples.SCHEMAS[name]
-    for operations in document.get("paths", {}).values():
+    for path, operations in document.get("paths", {}).items():
         for operation in operations.values():
+            if path not in RATE_LIMIT_EXEMPT:
+                operation.setdefault("responses", {})["429"] = copy.deepcopy(RATE_LIMITED)
             op_id = operation.get("operationId")
             if op_id in SUMMARIES:
                 operation["summary"] = SUMMARIES[op_id]
             _no_null_parameters(operation)
+            _parameter_bounds(operation)
+            for media in operation.get("requestBody", {}).get("content", {}).values():
+                _no_nul_strings(media.get("schema"), schemas, seen)
             _add_examples(document, operation)
+            if op_id == "set_stock":
+                operation["responses"]["200"]["links"] = {"place_order": dict(_ORDER_ONE)}
             created = operation.get("responses", {}).get("201")
             if created is None:
                 continue

@@ -99,7 +99,7 @@ async def list_orders(
 
 
 @router.get(
-    "/{order_id}",
+    "/{order_id:id}",
     response_model=OrderOut,
     responses={
         200: {"headers": ETAG_HEADER},
@@ -120,7 +120,7 @@ async def get_order(
 
 
 @router.post(
-    "/{order_id}/status",
+    "/{order_id:id}/status",
     response_model=OrderOut,
     responses={
         200: {"headers": ETAG_HEADER},

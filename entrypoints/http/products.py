@@ -137,7 +137,7 @@ async def bulk_upsert_products(
 
 
 @router.get(
-    "/{product_id}",
+    "/{product_id:id}",
     response_model=ProductOut,
     responses={
         200: {"headers": ETAG_HEADER},
@@ -158,7 +158,7 @@ async def get_product(
 
 
 @router.patch(
-    "/{product_id}",
+    "/{product_id:id}",
     response_model=ProductOut,
     responses={
         200: {"headers": ETAG_HEADER},
@@ -183,7 +183,7 @@ async def update_product(
 
 
 @router.delete(
-    "/{product_id}",
+    "/{product_id:id}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
     responses=error_responses(401, 403, 404, 412, *_STORE_ERRORS),

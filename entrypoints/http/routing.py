@@ -18,6 +18,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
+from entrypoints.http import paths  # noqa: F401  (registers the `{name:id}` path convertor)
 from entrypoints.http.json import JsonBodyError, forbidden_text, loads_exact, text_problem
 
 # bodies larger than this are parsed in a worker thread, so the event loop is not held

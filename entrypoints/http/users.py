@@ -18,7 +18,7 @@ from entrypoints.http.deps import PrincipalDep, ServicesDep
 from entrypoints.http.errors import error_responses
 from entrypoints.http.paging import LINK_HEADER, TOTAL_HEADER, CursorQuery, CursorsDep
 from entrypoints.http.routing import StorefrontRoute
-from entrypoints.http.schemas.users import UserCreate, UserOut, UserUpdate
+from entrypoints.http.schemas.users import MeUpdate, UserCreate, UserOut, UserUpdate
 
 router = APIRouter(prefix="/api/users", tags=["users"], route_class=StorefrontRoute)
 _STORE_ERRORS = (503, 504)
@@ -93,7 +93,7 @@ async def get_me(principal: PrincipalDep, response: Response, services: Services
     },
 )
 async def update_me(
-    body: UserUpdate,
+    body: MeUpdate,
     principal: PrincipalDep,
     response: Response,
     services: ServicesDep,
@@ -110,7 +110,7 @@ async def update_me(
 
 
 @router.get(
-    "/{user_id}",
+    "/{user_id:id}",
     response_model=UserOut,
     responses={
         200: {"headers": ETAG_HEADER},
@@ -131,7 +131,7 @@ async def get_user(
 
 
 @router.patch(
-    "/{user_id}",
+    "/{user_id:id}",
     response_model=UserOut,
     responses={
         200: {"headers": ETAG_HEADER},
@@ -158,7 +158,7 @@ async def update_user(
 
 
 @router.delete(
-    "/{user_id}",
+    "/{user_id:id}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
     responses=error_responses(401, 403, 404, 412, *_STORE_ERRORS),

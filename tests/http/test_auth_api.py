@@ -190,7 +190,7 @@ async def test_own_password_change_needs_the_current_one_and_revokes_refresh_tok
     pairs = [(await token_response(anon, "changer", PASSWORD)).json() for _ in range(2)]
     new = "a brand new password"
     response = await user_client.patch("/api/users/me", json={"password": new})
-    assert (response.status_code, response.json()["code"]) == (422, "invalid")
+    assert (response.status_code, response.json()["code"]) == (422, "current_password_required")
     response = await user_client.patch(
         "/api/users/me", json={"password": new, "current_password": "not it"}
     )

@@ -55,11 +55,11 @@ async def test_every_get_route_answers_head_with_the_get_headers_and_no_body(cli
 
 
 def served_at(paths: dict[str, dict], url: str) -> set[str]:
-    """Every method some path template matching `url` serves (`/api/products/search` is also
-    `/api/products/{product_id}`)."""
+    """Every method some path template matching `url` serves; a `{..._id}` segment is an id
+    (24 lowercase hex digits), so `/api/products/search` is not `/api/products/{product_id}`."""
     served: set[str] = set()
     for template, ops in paths.items():
-        pattern = re.sub(r"\{[^}]+\}", "[^/]+", template)
+        pattern = re.sub(r"\{[^}]+\}", "[0-9a-f]{24}", template)
         if re.fullmatch(pattern, url):
             served |= {m.upper() for m in ops}
     return served
@@ -79,6 +79,44 @@ async def test_405_lists_every_method_the_path_serves(client):
             assert table[(path, method)] == (405, allow), (path, method)
             assert body == {"detail": "Method Not Allowed", "code": "method_not_allowed"}
     assert table[("/api/users/{user_id}", "PUT")] == (405, "DELETE, GET, HEAD, PATCH")
+    # a fixed path next to an `{id}` one is its own resource (RFC 9110 §15.5.6): its Allow
+    # lists its own methods, never the id route's
+    assert table[("/api/users/me", "DELETE")] == (405, "GET, HEAD, PATCH")
+    assert table[("/api/products/search", "PATCH")] == (405, "GET, HEAD")
+    assert table[("/api/products/bulk", "DELETE")] == (405, "POST")
+
+
+async def test_options_without_cors_is_405_with_the_paths_own_allow(client):
+    for url, allow in {
+        "/api/users/me": "GET, HEAD, PATCH",
+        "/api/products/search": "GET, HEAD",
+        "/api/products/bulk": "POST",
+        f"/api/products/{UNKNOWN}": "DELETE, GET, HEAD, PATCH",
+    }.items():
+        response = await client.options(url)
+        assert (response.status_code, response.headers.get("allow")) == (405, allow), url
+
+
+async def test_every_path_parameter_is_an_id_and_the_router_matches_nothing_else(client):
+    """The document says every path parameter is `^[0-9a-f]{24}$`; the router agrees: a
+    segment that is not an id (`me`, upper case, one digit more) is a 404 on every method."""
+    paths = await operations(client)
+    table = {}
+    for path, ops in paths.items():
+        for operation in ops.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "path":
+                    table[(path, parameter["name"])] = parameter["schema"].get("pattern")
+        if "{" not in path:
+            continue
+        for segment in ("ME", "ABCDEF" * 4, UNKNOWN + "0", "not-an-id"):
+            url = re.sub(r"\{[^}]+\}", segment, path)
+            for method in {m.upper() for m in ops}:
+                response = await client.request(method, url, json={})
+                body = response.json()
+                assert (response.status_code, body["code"]) == (404, "not_found"), (method, url)
+    assert set(table.values()) == {"^[0-9a-f]{24}$"}
+    assert ("/api/orders/{order_id}/status", "order_id") in table
 
 
 async def test_collection_paths_work_without_their_trailing_slash(client):

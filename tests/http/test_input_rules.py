@@ -7,6 +7,7 @@ repeated parameters, error shape), so a new route is covered without editing thi
 """
 
 import json
+import re
 from decimal import Decimal
 
 from domain.analytics import LAST_REPORT_DAY
@@ -328,3 +329,58 @@ async def test_money_is_exact_in_and_out(client, leg):
     assert response.status_code == 201, response.text
     assert '"total":9999999999.99,' in response.text
     assert Decimal(str(response.json()["total"])) == MAX_ORDER_TOTAL
+
+
+async def test_booleans_are_json_booleans_only(client):
+    """`is_active: 0`, `1` or `"true"` is a 422 on every body that takes a boolean (the
+    document says `boolean`; a lax parser would read them as false/true)."""
+    ids = await seed(client)
+    table = {}
+    for value in (0, 1, "true", "false", None):
+        cases = {
+            "create user": ("POST", "/api/users/", {"json": user_body(is_active=value)}),
+            "patch user": ("PATCH", f"/api/users/{ids['user']}", {"json": {"is_active": value}}),
+            "create product": ("POST", "/api/products/", {"json": product_body(is_active=value)}),
+            "patch product": (
+                "PATCH",
+                f"/api/products/{ids['product']}",
+                {"json": {"is_active": value}},
+            ),
+            "bulk": (
+                "POST",
+                "/api/products/bulk",
+                {"json": {"products": [product_body(is_active=value)]}},
+            ),
+        }
+        for name, status in (await answers(client, cases)).items():
+            table[(name, value)] = status
+    # null: only where the document says nullable (a create's `is_active`: the default)
+    nullable = {("create user", None)}
+    assert table == {key: 201 if key in nullable else 422 for key in table}
+    for value in (True, False):
+        response = await client.post(
+            "/api/products/", json=product_body(sku=f"B-{value}", is_active=value)
+        )
+        assert (response.status_code, response.json()["is_active"]) == (201, value)
+
+
+async def test_an_email_at_a_special_use_domain_is_422_as_the_document_says(client):
+    """The server refuses addresses at special-use names (`.test`, `.local`...): the document's
+    email pattern says so, and every address is checked against it here."""
+    schema = (await client.get("/openapi.json")).json()["components"]["schemas"]
+    pattern = schema["UserCreate"]["properties"]["email"]["pattern"]
+    assert schema["UserUpdate"]["properties"]["email"]["pattern"] == pattern
+    answers = {}
+    for n, email in enumerate(
+        ["ada@lab.test", "Ada@Lab.TEST", "a@b.local", "a@onion", "ada@example.com", "a@test.com"]
+    ):
+        response = await client.post("/api/users/", json=user_body(email=email, username=f"u{n}x"))
+        answers[email] = (response.status_code, re.search(pattern, email) is not None)
+    assert answers == {
+        "ada@lab.test": (422, False),
+        "Ada@Lab.TEST": (422, False),
+        "a@b.local": (422, False),
+        "a@onion": (422, False),
+        "ada@example.com": (201, True),
+        "a@test.com": (201, True),
+    }

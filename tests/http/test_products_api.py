@@ -327,3 +327,25 @@ async def test_openapi_declares_the_error_responses(client):
     assert "422" in paths["/api/products/bulk"]["post"]["responses"]
     assert "409" in paths["/api/inventory/{product_id}/adjust"]["post"]["responses"]
     assert "/api/products/search" in paths
+
+
+async def test_a_repeated_tag_is_kept_once_on_create_patch_and_bulk(client, leg):
+    """Tags are a set in the order first sent, on every store (SQLite's upsert once answered
+    409 `duplicate` for a repeated tag on an existing sku)."""
+    body = {"sku": "TAG-1", "name": "Mug", "price": 1, "tags": ["b", "a", "b", "a"]}
+    created = await client.post("/api/products/", json=body)
+    assert (created.status_code, created.json()["tags"]) == (201, ["b", "a"])
+    product_id = created.json()["_id"]
+    patched = await client.patch(f"/api/products/{product_id}", json={"tags": ["c", "c"]})
+    assert (patched.status_code, patched.json()["tags"]) == (200, ["c"])
+    needs_real_mongo(leg, "bulk_write with update pipelines")
+    for _ in range(2):  # an insert, then an update of the same sku
+        bulk = await client.post(
+            "/api/products/bulk", json={"products": [body | {"sku": "TAG-2"}, body]}
+        )
+        assert bulk.status_code == 200, bulk.text
+    listed = (await client.get("/api/products/", params={"tag": "a"})).json()
+    assert sorted((p["sku"], tuple(p["tags"])) for p in listed) == [
+        ("TAG-1", ("b", "a")),
+        ("TAG-2", ("b", "a")),
+    ]

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import AsyncIterator
 
 import httpx
+import jsonschema_rs
 import pytest
 import redis.asyncio as aioredis
 from asgi_lifespan import LifespanManager
@@ -353,3 +354,29 @@ async def test_redis_failure_is_logged_as_a_warning_once_per_period(
 async def test_a_redis_url_of_another_scheme_is_refused_at_start_up(tmp_path):
     with pytest.raises(ValueError, match="REDIS_URL"):
         ratelimit.make_storage("http://127.0.0.1:6379", "x")
+
+
+async def test_every_limited_route_documents_the_429_it_can_send(tmp_path, served):
+    """The document names the 429 and its headers on every route the limits apply to (all
+    but the exempt ones), and the 429 really sent fits what it says."""
+    app = limited_app(tmp_path, rate_limit_per_minute=1)
+    http = await served.open(app)
+    paths = (await http.get("/openapi.json")).json()["paths"]
+    documented = {
+        (path, method): op["responses"].get("429")
+        for path, ops in paths.items()
+        for method, op in ops.items()
+    }
+    exempt = {key for key in documented if key[0] in ratelimit.EXEMPT_PATHS}
+    assert exempt == {("/health/live", "get")}
+    assert all(documented[key] is None for key in exempt)
+    limited = {key: value for key, value in documented.items() if key not in exempt}
+    assert len(limited) == 30 and all(limited.values())
+    response = await http.get("/api/products/")
+    assert response.status_code == 429, response.text
+    headers = limited[("/api/products/", "get")]["headers"]
+    assert set(headers) == {"Retry-After", "RateLimit-Policy", "RateLimit"}
+    for name, spec in headers.items():
+        value = response.headers[name]
+        value = int(value) if spec["schema"]["type"] == "integer" else value
+        assert jsonschema_rs.validator_for(spec["schema"]).is_valid(value), (name, value)

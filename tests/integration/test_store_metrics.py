@@ -98,7 +98,7 @@ async def test_orders_placed_and_refused_are_counted_by_reason(container, leg):
     product = await add_product(container, 3, stock=2)
     placed = value("storefront_orders_placed_total")
     short = value("storefront_orders_refused_total", reason="insufficient_stock")
-    invalid = value("storefront_orders_refused_total", reason="invalid")
+    invalid = value("storefront_orders_refused_total", reason="invalid_reference")
 
     cmd = PlaceOrderCommand(user.id, ((product.id, 1),), idempotency_key="k-1")
     await place.execute(SYSTEM, cmd)
@@ -111,7 +111,8 @@ async def test_orders_placed_and_refused_are_counted_by_reason(container, leg):
 
     assert value("storefront_orders_placed_total") - placed == 1
     assert value("storefront_orders_refused_total", reason="insufficient_stock") - short == 1
-    assert value("storefront_orders_refused_total", reason="invalid") - invalid == 1
+    # an unknown user: the code the client gets, invalid_reference
+    assert value("storefront_orders_refused_total", reason="invalid_reference") - invalid == 1
 
 
 async def _served_app(settings, leg):

@@ -41,9 +41,10 @@ def parse_networks(value: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Ne
 
 
 def route_template(scope: Scope) -> str:
-    """The matched route's path template (bounded label set), or UNMATCHED."""
+    """The matched route's path template (bounded label set), or UNMATCHED; without path
+    convertors (`/api/users/{user_id}`, not `{user_id:id}`), as the OpenAPI document names it."""
     route = scope.get("route")
-    path = getattr(route, "path", None)
+    path = getattr(route, "path_format", None) or getattr(route, "path", None)
     return path if isinstance(path, str) else UNMATCHED
 
 

@@ -2,26 +2,26 @@
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.ids import ID_PATTERN
 from domain.orders import MAX_LINE_QUANTITY, MAX_LINES, Order, OrderStatus
 from entrypoints.http.schemas.money import OrderAmount, Price
 from entrypoints.http.schemas.timestamps import Timestamp
 
 _STRICT = ConfigDict(extra="forbid")
+_ID = f"^{ID_PATTERN}$"  # an id is 24 lowercase hex digits; anything else names nothing
 
 
 class OrderItemIn(BaseModel):
     model_config = _STRICT
 
-    product_id: str = Field(min_length=1, max_length=64)
+    product_id: str = Field(pattern=_ID)
     quantity: int = Field(ge=1, le=MAX_LINE_QUANTITY, strict=True)
 
 
 class OrderCreate(BaseModel):
     model_config = _STRICT
 
-    user_id: str | None = Field(
-        None, min_length=1, max_length=64, description="default: the caller"
-    )
+    user_id: str | None = Field(None, pattern=_ID, description="default: the caller")
     items: list[OrderItemIn] = Field(min_length=1, max_length=MAX_LINES)
 
     def items_tuple(self) -> tuple[tuple[str, int], ...]:

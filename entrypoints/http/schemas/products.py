@@ -3,7 +3,15 @@
 from typing import Annotated, Any, NotRequired
 
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, WithJsonSchema, with_config
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    TypeAdapter,
+    WithJsonSchema,
+    with_config,
+)
 from pydantic import ValidationError as PydanticValidationError
 from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
 
@@ -41,7 +49,8 @@ class ProductCreate(TypedDict):
     description: NotRequired[Description | None]
     category: NotRequired[Category | None]
     tags: NotRequired[Annotated[tuple[Tag, ...], Field(max_length=TAGS_MAX)]]
-    is_active: NotRequired[Annotated[bool, Field(json_schema_extra={"default": True})]]
+    # true/false only: 0/1 or "true" are a 422
+    is_active: NotRequired[Annotated[StrictBool, Field(json_schema_extra={"default": True})]]
 
 
 PRODUCT_CREATE = TypeAdapter(ProductCreate)
@@ -64,7 +73,7 @@ class ProductUpdate(BaseModel):
     description: Description | None = None
     category: Category | None = None
     tags: list[Tag] = omittable(max_length=TAGS_MAX)
-    is_active: bool = omittable()
+    is_active: StrictBool = omittable()
 
     def changes(self) -> dict:
         return {name: getattr(self, name) for name in self.model_fields_set}

@@ -1,8 +1,17 @@
 """Users over HTTP: request and response bodies."""
 
+import unicodedata
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StrictBool,
+    WithJsonSchema,
+)
 
 from application.users import RegisterUserCommand
 from domain.errors import ValidationError
@@ -24,8 +33,61 @@ def _username(value: Any) -> Any:
         raise ValueError(exc.detail) from None
 
 
+def _refused_bmp_class() -> str:
+    """A regular-expression class of the Basic Multilingual Plane's control and format
+    characters (Unicode categories Cc, Cf), as `\\uXXXX` ranges any JSON Schema tool reads."""
+    ranges: list[list[int]] = []
+    for point in range(0x10000):
+        if 0xD800 <= point <= 0xDFFF or unicodedata.category(chr(point)) not in ("Cc", "Cf"):
+            continue
+        if ranges and ranges[-1][1] == point - 1:
+            ranges[-1][1] = point
+        else:
+            ranges.append([point, point])
+    return "".join(f"\\u{a:04x}" if a == b else f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)
+
+
+# what a pattern can say of the username rule (domain.users.normalize_username); the rest
+# (unassigned code points, format characters beyond the BMP, a name that NFKC lengthens
+# past the maximum) is in the description
+USERNAME_PATTERN = f"^[^{_refused_bmp_class()}]*$"
 Username = Annotated[
-    str, BeforeValidator(_username), Field(min_length=USERNAME_MIN, max_length=USERNAME_MAX)
+    str,
+    BeforeValidator(_username),
+    Field(min_length=USERNAME_MIN, max_length=USERNAME_MAX),
+    WithJsonSchema(  # pydantic leaves a pattern out of the schema after a BeforeValidator
+        {
+            "type": "string",
+            "minLength": USERNAME_MIN,
+            "maxLength": USERNAME_MAX,
+            "pattern": USERNAME_PATTERN,
+            "description": "NFKC-normalised first (the length counts the normalised name); "
+            "control, format (zero-width, bidi) and unassigned characters are refused",
+        }
+    ),
+]
+
+
+# email-validator (pydantic's EmailStr) refuses special-use and reserved domain names
+# (RFC 6761: `.test`, `.local`...), which `format: email` alone would promise; the pattern
+# says so, letter case folded by hand (a JSON Schema pattern has no flags)
+_SPECIAL_USE = ("arpa", "invalid", "local", "localhost", "onion", "test")
+EMAIL_PATTERN = (
+    "^(?!.*[@.]("
+    + "|".join("".join(f"[{c.upper()}{c}]" for c in name) for name in _SPECIAL_USE)
+    + r")\.?$)"
+)
+Email = Annotated[
+    EmailStr,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "email",
+            "pattern": EMAIL_PATTERN,
+            "description": "an address; not at a special-use or reserved domain name "
+            "(" + ", ".join(f".{name}" for name in _SPECIAL_USE) + ")",
+        }
+    ),
 ]
 
 
@@ -45,12 +107,12 @@ class AddressBody(BaseModel):
 class UserCreate(BaseModel):
     model_config = _STRICT
 
-    email: EmailStr
+    email: Email
     username: Username
     password: str = Field(min_length=8, max_length=1024)
     full_name: str | None = Field(None, max_length=100)
     role: Role | None = Field(None, description="admins only (default user)")
-    is_active: bool | None = Field(None, description="admins only (default true)")
+    is_active: StrictBool | None = Field(None, description="admins only (default true)")
     tags: list[str] = Field(default_factory=list, max_length=100)
     address: AddressBody | None = None
 
@@ -73,12 +135,12 @@ class UserUpdate(BaseModel):
 
     model_config = _STRICT
 
-    email: EmailStr = omittable()
+    email: Email = omittable()
     username: Username = omittable()
     password: str = omittable(min_length=8, max_length=1024)
     full_name: str | None = Field(None, max_length=100)
     role: Role = omittable()
-    is_active: bool = omittable()
+    is_active: StrictBool = omittable()
     tags: list[str] = omittable(max_length=100)
     address: AddressBody | None = None
     current_password: str = omittable(min_length=1, max_length=1024)
@@ -92,6 +154,15 @@ class UserUpdate(BaseModel):
         if sent.get("address") is not None:
             sent["address"] = sent["address"].to_domain()
         return sent
+
+
+class MeUpdate(UserUpdate):
+    """A change of one's own user: a new `password` needs `current_password` (the document
+    says so with `dependentRequired`; the server answers 422 without it)."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"dependentRequired": {"password": ["current_password"]}}
+    )
 
 
 class UserOut(BaseModel):
