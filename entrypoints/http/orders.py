@@ -1,6 +1,6 @@
 """The orders resource."""
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import Header, Query, Request, Response, status
 
 from application.orders import PlaceOrderCommand
 from domain.orders import IDEMPOTENCY_KEY_MAX, OrderFilter, OrderStatus
@@ -17,10 +17,10 @@ from entrypoints.http.conditional import (
 from entrypoints.http.deps import PrincipalDep, ServicesDep
 from entrypoints.http.errors import error_responses
 from entrypoints.http.paging import LINK_HEADER, TOTAL_HEADER, CursorQuery, CursorsDep
-from entrypoints.http.routing import StorefrontRoute
+from entrypoints.http.routing import StorefrontRoute, StorefrontRouter
 from entrypoints.http.schemas.orders import OrderCreate, OrderOut, StatusChange
 
-router = APIRouter(prefix="/api/orders", tags=["orders"], route_class=StorefrontRoute)
+router = StorefrontRouter(prefix="/api/orders", tags=["orders"], route_class=StorefrontRoute)
 _STORE_ERRORS = (503, 504)
 
 

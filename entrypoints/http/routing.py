@@ -16,7 +16,10 @@ from fastapi import HTTPException, Request, Response, params
 from fastapi._compat import field_annotation_is_sequence
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, APIRouter
+from starlette._utils import get_route_path
+from starlette.routing import Match
+from starlette.types import Scope
 
 from entrypoints.http import paths  # noqa: F401  (registers the `{name:id}` path convertor)
 from entrypoints.http.json import JsonBodyError, forbidden_text, loads_exact, text_problem
@@ -128,3 +131,18 @@ async def _read_json_body(request: ExactJsonRequest) -> None:
         await request.json()
     except JsonBodyError as exc:
         raise RequestValidationError(exc.problems) from None
+
+
+class StorefrontRouter(APIRouter):
+    """An APIRouter that answers "no match" at once for a path outside its prefix.
+
+    FastAPI matches an included router by trying each of its routes in turn (and the router
+    that matches, twice: once to choose it, once to pick its route), so every request paid a
+    path-regex match against most routes of the app. None of a router's routes can match a
+    path that does not start with the router's prefix, so this check changes no answer.
+    """
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if self.prefix and not get_route_path(scope).startswith(self.prefix):
+            return Match.NONE, {}
+        return super().matches(scope)

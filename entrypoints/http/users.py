@@ -1,6 +1,6 @@
 """The users resource."""
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import Query, Request, Response, status
 
 from application.users import UpdateUserCommand
 from domain.pagination import MAX_LIMIT, MAX_SKIP, PageRequest
@@ -17,10 +17,10 @@ from entrypoints.http.conditional import (
 from entrypoints.http.deps import PrincipalDep, ServicesDep
 from entrypoints.http.errors import error_responses
 from entrypoints.http.paging import LINK_HEADER, TOTAL_HEADER, CursorQuery, CursorsDep
-from entrypoints.http.routing import StorefrontRoute
+from entrypoints.http.routing import StorefrontRoute, StorefrontRouter
 from entrypoints.http.schemas.users import MeUpdate, UserCreate, UserOut, UserUpdate
 
-router = APIRouter(prefix="/api/users", tags=["users"], route_class=StorefrontRoute)
+router = StorefrontRouter(prefix="/api/users", tags=["users"], route_class=StorefrontRoute)
 _STORE_ERRORS = (503, 504)
 
 
