@@ -17,11 +17,11 @@ from entrypoints.http.conditional import (
     IfNoneMatch,
     accepted_versions,
     etag,
-    not_modified,
 )
 from entrypoints.http.deps import PrincipalDep, ServicesDep
 from entrypoints.http.errors import error_responses
 from entrypoints.http.paging import LINK_HEADER, TOTAL_HEADER, CursorQuery, CursorsDep
+from entrypoints.http.responses import conditional_json, product_json
 from entrypoints.http.routing import StorefrontRoute, StorefrontRouter
 from entrypoints.http.schemas.products import (
     BulkUpsertIn,
@@ -147,14 +147,13 @@ async def bulk_upsert_products(
 )
 async def get_product(
     product_id: str,
-    response: Response,
     principal: PrincipalDep,
     services: ServicesDep,
     if_none_match: IfNoneMatch = None,
-):
+) -> Response:
     """An inactive product is 404 except to moderators and admins."""
     product = await services.get_product.execute(principal, product_id)
-    return not_modified(response, product.version, if_none_match) or product
+    return conditional_json(product.version, if_none_match, product_json, product)
 
 
 @router.patch(

@@ -12,11 +12,11 @@ from entrypoints.http.conditional import (
     IfNoneMatch,
     accepted_versions,
     etag,
-    not_modified,
 )
 from entrypoints.http.deps import PrincipalDep, ServicesDep
 from entrypoints.http.errors import error_responses
 from entrypoints.http.paging import LINK_HEADER, TOTAL_HEADER, CursorQuery, CursorsDep
+from entrypoints.http.responses import conditional_json, user_json
 from entrypoints.http.routing import StorefrontRoute, StorefrontRouter
 from entrypoints.http.schemas.users import MeUpdate, UserCreate, UserOut, UserUpdate
 
@@ -120,14 +120,13 @@ async def update_me(
 )
 async def get_user(
     user_id: str,
-    response: Response,
     principal: PrincipalDep,
     services: ServicesDep,
     if_none_match: IfNoneMatch = None,
-):
+) -> Response:
     """Own user, or any user for moderators and admins; someone else's is 404 to a user."""
     user = await services.get_user.execute(principal, user_id)
-    return not_modified(response, user.version, if_none_match) or user
+    return conditional_json(user.version, if_none_match, user_json, user)
 
 
 @router.patch(
