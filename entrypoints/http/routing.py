@@ -8,6 +8,7 @@ collection paths are in middleware/conventions.py):
   Decimal without a float step, NaN and NUL/lone surrogates refused as 422.
 """
 
+import os
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -61,7 +62,21 @@ def _problem(kind: str, loc: tuple[int | str, ...], msg: str) -> dict[str, Any]:
 
 
 class StorefrontRoute(APIRoute):
-    """An APIRoute with the app's HTTP conventions (see the module docstring)."""
+    """An APIRoute with the app's HTTP conventions (see the module docstring).
+
+    A route without path parameters answers "no match" for any other path at once, by a
+    string comparison, before FastAPI's matching (scope bookkeeping, a regex, dicts).
+    """
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        super().__init__(path, endpoint, **kwargs)
+        self._static_path = None if "{" in self.path else self.path
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        static = self._static_path
+        if static is not None and scope["type"] == "http" and get_route_path(scope) != static:
+            return Match.NONE, {}
+        return super().matches(scope)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -133,16 +148,32 @@ async def _read_json_body(request: ExactJsonRequest) -> None:
         raise RequestValidationError(exc.problems) from None
 
 
+def _literal_prefix(paths: list[str]) -> str:
+    """The longest text every path starts with, cut before the first `{` (a parameter)."""
+    if not paths:
+        return ""
+    common = os.path.commonprefix(paths)  # noqa: RUF071 - a text prefix, not path parts
+    return common.split("{", 1)[0]
+
+
 class StorefrontRouter(APIRouter):
-    """An APIRouter that answers "no match" at once for a path outside its prefix.
+    """An APIRouter that answers "no match" at once for a path outside what its routes share.
 
     FastAPI matches an included router by trying each of its routes in turn (and the router
     that matches, twice: once to choose it, once to pick its route), so every request paid a
-    path-regex match against most routes of the app. None of a router's routes can match a
-    path that does not start with the router's prefix, so this check changes no answer.
+    path match against most routes of the app. None of a router's routes can match a path
+    that does not start with the literal prefix all their paths share (`/api/products/`,
+    `/health`), so this check changes no answer. The routers are included without a prefix
+    (app.py): their routes' paths are the whole paths.
     """
 
+    _shared: tuple[int, str] = (-1, "")
+
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if self.prefix and not get_route_path(scope).startswith(self.prefix):
+        count, shared = self._shared
+        if count != len(self.routes):  # routes are added at import time: computed once
+            paths = [getattr(route, "path", "") for route in self.routes]
+            count, shared = self._shared = (len(self.routes), _literal_prefix(paths))
+        if shared and not get_route_path(scope).startswith(shared):
             return Match.NONE, {}
         return super().matches(scope)
