@@ -148,11 +148,11 @@ async def _read_json_body(request: ExactJsonRequest) -> None:
         raise RequestValidationError(exc.problems) from None
 
 
-def _literal_prefix(paths: list[str]) -> str:
+def _literal_prefix(route_paths: list[str]) -> str:
     """The longest text every path starts with, cut before the first `{` (a parameter)."""
-    if not paths:
+    if not route_paths:
         return ""
-    common = os.path.commonprefix(paths)  # noqa: RUF071 - a text prefix, not path parts
+    common = os.path.commonprefix(route_paths)  # noqa: RUF071 - a text prefix, not path parts
     return common.split("{", 1)[0]
 
 
@@ -172,8 +172,8 @@ class StorefrontRouter(APIRouter):
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         count, shared = self._shared
         if count != len(self.routes):  # routes are added at import time: computed once
-            paths = [getattr(route, "path", "") for route in self.routes]
-            count, shared = self._shared = (len(self.routes), _literal_prefix(paths))
+            route_paths = [getattr(route, "path", "") for route in self.routes]
+            count, shared = self._shared = (len(self.routes), _literal_prefix(route_paths))
         if shared and not get_route_path(scope).startswith(shared):
             return Match.NONE, {}
         return super().matches(scope)
