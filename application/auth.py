@@ -63,7 +63,7 @@ class Authenticate:
         user = await self._users.get(claims.sub) if is_valid_id(claims.sub) else None
         if user is None or not user.is_active:
             raise InvalidTokenError()
-        return Principal(user.id, user.role)
+        return Principal(user.id, user.role, user)
 
 
 class _RefreshTokens:

@@ -97,7 +97,7 @@ class PlaceOrder:
             if earlier is not None:
                 return earlier
 
-        order = await self._new_order(user_id, quantities, now)
+        order = await self._new_order(principal, user_id, quantities, now)
         try:
             async with self._uow() as uow:
                 if key is not None:
@@ -128,9 +128,11 @@ class PlaceOrder:
         return PlacedOrder(order, replayed=True)
 
     async def _new_order(
-        self, user_id: str, quantities: list[tuple[str, int]], now: datetime
+        self, principal: Principal, user_id: str, quantities: list[tuple[str, int]], now: datetime
     ) -> Order:
-        user = await self._users.get(user_id) if is_valid_id(user_id) else None
+        user = principal.user  # one's own order: the record authentication read just now
+        if user is None or user.id != user_id:
+            user = await self._users.get(user_id) if is_valid_id(user_id) else None
         if user is None:
             raise InvalidReferenceError(f"user {user_id} does not exist")
         if not user.is_active:

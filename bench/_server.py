@@ -87,6 +87,19 @@ def serve(args: list[str], env: dict[str, str], ready_path: str = "/health/ready
 
 
 ADMIN_EMAIL, ADMIN_PASSWORD = "bench@example.com", "bench-admin-password"
+RAISED = str(10**9)
+# as deployed (Dockerfile, docker-compose.yml): JSON access lines at INFO (to /dev/null here),
+# metrics and rate limits on the path; the limits are raised, not removed, since wrk sends
+# everything from one address (and the bench logs thousands of users in)
+PRODUCTION = {
+    "LOG_LEVEL": "INFO",
+    "LOG_FORMAT": "json",
+    "RATE_LIMIT_ENABLED": "true",
+    "RATE_LIMIT_PER_MINUTE": RAISED,
+    "RATE_LIMIT_LOGIN_PER_MINUTE": RAISED,
+    "RATE_LIMIT_SIGNUP_PER_MINUTE": RAISED,
+    "ACCESS_TOKEN_MINUTES": "120",  # no token expires during a run
+}
 
 
 def admin_headers(base: str) -> dict[str, str]:
@@ -94,6 +107,35 @@ def admin_headers(base: str) -> dict[str, str]:
     form = {"username": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
     response = httpx.post(f"{base}/api/auth/token", data=form, timeout=30).raise_for_status()
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+async def bearer_tokens(base: str, logins: list[tuple[str, str]]) -> list[str]:
+    """`Bearer <jwt>` for each (username or email, password), logged in 32 at a time."""
+    limits = httpx.Limits(max_connections=32)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+
+        async def one(login: str, password: str) -> str:
+            form = {"username": login, "password": password}
+            response = (await client.post("/api/auth/token", data=form)).raise_for_status()
+            return f"Bearer {response.json()['access_token']}"
+
+        tokens: list[str] = []
+        for start in range(0, len(logins), 256):
+            chunk = logins[start : start + 256]
+            tokens += await asyncio.gather(*(one(*pair) for pair in chunk))
+    return tokens
+
+
+def wrk_authorized(url: str, requests: list[tuple[str, str]], seconds: int, connections: int):
+    """wrk GETs of (path, Authorization value) pairs, round-robin: each request carries its
+    own caller's token (see `wrk_script` for what is returned)."""
+    listed = ",".join(f'{{"{path}","{auth}"}}' for path, auth in requests)
+    script = (
+        f"local reqs = {{{listed}}}\nlocal i = 0\n"
+        "request = function()\n  i = i % #reqs + 1\n"
+        "  return wrk.format('GET', reqs[i][1], {['Authorization'] = reqs[i][2]})\nend\n"
+    )
+    return wrk_script(url, script, seconds, connections)
 
 
 @contextmanager
@@ -104,11 +146,10 @@ def storefront(backend: str, **extra_env: str):
         env = {
             "STORAGE_BACKEND": backend,
             "SQLITE_PATH": f"{tmp}/bench.db",
-            "LOG_LEVEL": "WARNING",
             "JWT_SECRET": "bench-only-jwt-secret-0123456789abcdef",
             "FIRST_ADMIN_EMAIL": ADMIN_EMAIL,
             "FIRST_ADMIN_PASSWORD": ADMIN_PASSWORD,
-            "RATE_LIMIT_ENABLED": "false",  # wrk from one address would meet the 600/min limit
+            **PRODUCTION,
             **extra_env,
         }
         if backend == "postgres":

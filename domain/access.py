@@ -1,19 +1,24 @@
 """Who is calling (a Principal) and the refresh-token record: identity facts, no policy."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from domain.users import Role
+from domain.users import Role, User
 
 
 @dataclass(frozen=True, slots=True)
 class Principal:
     """The caller: a user id and the role read from the store for this request; anonymous is
     no role at all. SYSTEM (a role, no user) is the operator at the console: the CLI, which
-    holds the database anyway. Use cases take one and ask `application.policy` what it may do."""
+    holds the database anyway. Use cases take one and ask `application.policy` what it may do.
+
+    `user` is the caller's own record as authentication read it for this request (None for
+    ANONYMOUS and SYSTEM), so a use case about the caller's own user need not read it again;
+    it takes no part in equality."""
 
     user_id: str | None = None
     role: Role | None = None
+    user: User | None = field(default=None, compare=False, repr=False)
 
     @property
     def is_anonymous(self) -> bool:

@@ -1,14 +1,14 @@
 """Maintenance operations."""
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from domain.users import MAX_PURGE_DAYS
 from entrypoints.http.deps import PrincipalDep, ServicesDep
 from entrypoints.http.errors import error_responses
-from entrypoints.http.routing import StorefrontRoute
+from entrypoints.http.routing import StorefrontRoute, StorefrontRouter
 from entrypoints.http.schemas.analytics import PurgeOut
 
-router = APIRouter(prefix="/api/admin", tags=["maintenance"], route_class=StorefrontRoute)
+router = StorefrontRouter(prefix="/api/admin", tags=["maintenance"], route_class=StorefrontRoute)
 
 
 @router.delete(

@@ -2,16 +2,16 @@
 
 import datetime as dt
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from domain.analytics import FIRST_REPORT_DAY, LAST_REPORT_DAY, MAX_TOP_CUSTOMERS
 from entrypoints.http.deps import PrincipalDep, ServicesDep
 from entrypoints.http.errors import error_responses
 from entrypoints.http.json import ExactJSONResponse
-from entrypoints.http.routing import StorefrontRoute
+from entrypoints.http.routing import StorefrontRoute, StorefrontRouter
 from entrypoints.http.schemas.analytics import DailyRegistrationsOut, RoleCountOut, TopCustomerOut
 
-router = APIRouter(  # moderators and admins
+router = StorefrontRouter(  # moderators and admins
     prefix="/api/analytics", tags=["analytics"], route_class=StorefrontRoute
 )
 _STORE_ERRORS = (503, 504)

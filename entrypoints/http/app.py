@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.telemetry import TelemetryConfig
 from fastapi_offline import FastAPIOffline
 from starlette.middleware.cors import CORSMiddleware
 
@@ -25,6 +26,8 @@ from entrypoints.http.middleware.lifespan import StartupErrors
 from entrypoints.http.paging import Cursors
 from entrypoints.jwt_secret import jwt_secret
 from entrypoints.settings import Settings
+
+NO_NATIVE_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
 def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
@@ -60,6 +63,10 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     # validator badge either (Swagger UI would send the spec's URL to validator.swagger.io).
     app = FastAPIOffline(
         lifespan=lifespan,
+        # FastAPI's native OpenTelemetry hooks off: the app has its own request and trace ids,
+        # access lines and metrics (middleware/observe.py), and with them on FastAPI asks the
+        # global providers on every request whether anyone is listening
+        telemetry=NO_NATIVE_TELEMETRY,
         swagger_ui_parameters={"validatorUrl": None},
         redirect_slashes=False,  # HttpConventions serves collections with or without "/"
         **openapi.app_metadata(),

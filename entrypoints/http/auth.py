@@ -2,14 +2,14 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Response, status
+from fastapi import Form, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from entrypoints.http.deps import ServicesDep
 from entrypoints.http.errors import error_responses
-from entrypoints.http.routing import StorefrontRoute
+from entrypoints.http.routing import StorefrontRoute, StorefrontRouter
 
-router = APIRouter(prefix="/api/auth", tags=["auth"], route_class=StorefrontRoute)
+router = StorefrontRouter(prefix="/api/auth", tags=["auth"], route_class=StorefrontRoute)
 _STORE_ERRORS = (503, 504)
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}  # RFC 6749 section 5.1
 

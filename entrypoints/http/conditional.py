@@ -76,9 +76,13 @@ def not_modified(response: Response, version: int, if_none_match: str | None) ->
     If-None-Match holds it (weak comparison, RFC 9110 §13.1.2), else None."""
     tag = etag(version)
     response.headers["ETag"] = tag
-    if if_none_match is None:
-        return None
-    tags = _tags(if_none_match)
-    if "*" in tags or any(t.removeprefix("W/") == tag for t in tags):
+    if if_none_match is not None and if_none_match_holds(if_none_match, tag):
         return Response(status_code=304, headers={"ETag": tag})
     return None
+
+
+def if_none_match_holds(if_none_match: str, tag: str) -> bool:
+    """True when an If-None-Match value holds `tag` or is `*` (weak comparison, RFC 9110
+    §13.1.2: `W/"3"` holds `"3"`), so the answer is 304 Not Modified."""
+    tags = _tags(if_none_match)
+    return "*" in tags or any(t.removeprefix("W/") == tag for t in tags)

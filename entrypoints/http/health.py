@@ -2,16 +2,15 @@
 
 from typing import Literal
 
-from fastapi import APIRouter
 from pydantic import BaseModel
 
 from domain.errors import UnavailableError
 from entrypoints.http.deps import ServicesDep
 from entrypoints.http.errors import error_responses
-from entrypoints.http.routing import StorefrontRoute
+from entrypoints.http.routing import StorefrontRoute, StorefrontRouter
 from entrypoints.http.schemas.timestamps import Timestamp
 
-router = APIRouter(tags=["health"], route_class=StorefrontRoute)
+router = StorefrontRouter(tags=["health"], route_class=StorefrontRoute)
 
 
 class DatabaseHealth(BaseModel):

@@ -1,13 +1,11 @@
 """The inventory resource: a product's stock."""
 
-from fastapi import APIRouter
-
 from entrypoints.http.deps import PrincipalDep, ServicesDep
 from entrypoints.http.errors import error_responses
-from entrypoints.http.routing import StorefrontRoute
+from entrypoints.http.routing import StorefrontRoute, StorefrontRouter
 from entrypoints.http.schemas.products import StockAdjust, StockOut, StockSet
 
-router = APIRouter(prefix="/api/inventory", tags=["inventory"], route_class=StorefrontRoute)
+router = StorefrontRouter(prefix="/api/inventory", tags=["inventory"], route_class=StorefrontRoute)
 _STORE_ERRORS = (503, 504)
 
 

@@ -1,6 +1,6 @@
 """The orders resource."""
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import Header, Query, Request, Response, status
 
 from application.orders import PlaceOrderCommand
 from domain.orders import IDEMPOTENCY_KEY_MAX, OrderFilter, OrderStatus
@@ -17,10 +17,11 @@ from entrypoints.http.conditional import (
 from entrypoints.http.deps import PrincipalDep, ServicesDep
 from entrypoints.http.errors import error_responses
 from entrypoints.http.paging import LINK_HEADER, TOTAL_HEADER, CursorQuery, CursorsDep
-from entrypoints.http.routing import StorefrontRoute
+from entrypoints.http.responses import json_response, order_json
+from entrypoints.http.routing import StorefrontRoute, StorefrontRouter
 from entrypoints.http.schemas.orders import OrderCreate, OrderOut, StatusChange
 
-router = APIRouter(prefix="/api/orders", tags=["orders"], route_class=StorefrontRoute)
+router = StorefrontRouter(prefix="/api/orders", tags=["orders"], route_class=StorefrontRoute)
 _STORE_ERRORS = (503, 504)
 
 
@@ -44,13 +45,12 @@ _STORE_ERRORS = (503, 504)
 )
 async def place_order(
     body: OrderCreate,
-    response: Response,
     principal: PrincipalDep,
     services: ServicesDep,
     idempotency_key: str | None = Header(
         None, alias="Idempotency-Key", min_length=1, max_length=IDEMPOTENCY_KEY_MAX
     ),
-) -> OrderOut:
+) -> Response:
     """Take every line's stock and write the order, atomically; 409 names a short product.
 
     `user_id` may be omitted (the caller's own order); a user may only order for themselves
@@ -58,13 +58,12 @@ async def place_order(
     placed = await services.place_order.execute(
         principal, PlaceOrderCommand(body.user_id, body.items_tuple(), idempotency_key)
     )
+    order = placed.order
     if placed.replayed:
-        response.status_code = status.HTTP_200_OK
-        response.headers["Idempotent-Replayed"] = "true"
-    else:
-        response.headers["Location"] = f"{router.prefix}/{placed.order.id}"
-    response.headers["ETag"] = etag(placed.order.version)
-    return OrderOut.of(placed.order)
+        headers = {"Idempotent-Replayed": "true", "ETag": etag(order.version)}
+        return json_response(order_json(order), status.HTTP_200_OK, headers)
+    headers = {"Location": f"{router.prefix}/{order.id}", "ETag": etag(order.version)}
+    return json_response(order_json(order), status.HTTP_201_CREATED, headers)
 
 
 @router.get(

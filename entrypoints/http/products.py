@@ -4,7 +4,7 @@ import asyncio
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Request, Response, status
+from fastapi import Body, Query, Request, Response, status
 
 from application.products import UpdateProductCommand
 from domain.money import MAX_AMOUNT
@@ -17,12 +17,12 @@ from entrypoints.http.conditional import (
     IfNoneMatch,
     accepted_versions,
     etag,
-    not_modified,
 )
 from entrypoints.http.deps import PrincipalDep, ServicesDep
 from entrypoints.http.errors import error_responses
 from entrypoints.http.paging import LINK_HEADER, TOTAL_HEADER, CursorQuery, CursorsDep
-from entrypoints.http.routing import StorefrontRoute
+from entrypoints.http.responses import conditional_json, product_json
+from entrypoints.http.routing import StorefrontRoute, StorefrontRouter
 from entrypoints.http.schemas.products import (
     BulkUpsertIn,
     BulkUpsertOut,
@@ -38,7 +38,7 @@ from entrypoints.http.schemas.products import (
 BULK_INLINE_ITEMS = 200
 # the bulk route's body limit (BodyLimit): 10,000 products of up to a few KiB each
 BULK_MAX_BODY_BYTES = 32 * 1024 * 1024
-router = APIRouter(prefix="/api/products", tags=["products"], route_class=StorefrontRoute)
+router = StorefrontRouter(prefix="/api/products", tags=["products"], route_class=StorefrontRoute)
 _STORE_ERRORS = (503, 504)
 PriceQuery = Annotated[Decimal | None, Query(ge=0, le=MAX_AMOUNT, decimal_places=2)]
 
@@ -147,14 +147,13 @@ async def bulk_upsert_products(
 )
 async def get_product(
     product_id: str,
-    response: Response,
     principal: PrincipalDep,
     services: ServicesDep,
     if_none_match: IfNoneMatch = None,
-):
+) -> Response:
     """An inactive product is 404 except to moderators and admins."""
     product = await services.get_product.execute(principal, product_id)
-    return not_modified(response, product.version, if_none_match) or product
+    return conditional_json(product.version, if_none_match, product_json, product)
 
 
 @router.patch(

@@ -8,6 +8,7 @@ collection paths are in middleware/conventions.py):
   Decimal without a float step, NaN and NUL/lone surrogates refused as 422.
 """
 
+import os
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -16,7 +17,10 @@ from fastapi import HTTPException, Request, Response, params
 from fastapi._compat import field_annotation_is_sequence
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, APIRouter
+from starlette._utils import get_route_path
+from starlette.routing import Match
+from starlette.types import Scope
 
 from entrypoints.http import paths  # noqa: F401  (registers the `{name:id}` path convertor)
 from entrypoints.http.json import JsonBodyError, forbidden_text, loads_exact, text_problem
@@ -58,7 +62,21 @@ def _problem(kind: str, loc: tuple[int | str, ...], msg: str) -> dict[str, Any]:
 
 
 class StorefrontRoute(APIRoute):
-    """An APIRoute with the app's HTTP conventions (see the module docstring)."""
+    """An APIRoute with the app's HTTP conventions (see the module docstring).
+
+    A route without path parameters answers "no match" for any other path at once, by a
+    string comparison, before FastAPI's matching (scope bookkeeping, a regex, dicts).
+    """
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        super().__init__(path, endpoint, **kwargs)
+        self._static_path = None if "{" in self.path else self.path
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        static = self._static_path
+        if static is not None and scope["type"] == "http" and get_route_path(scope) != static:
+            return Match.NONE, {}
+        return super().matches(scope)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -128,3 +146,34 @@ async def _read_json_body(request: ExactJsonRequest) -> None:
         await request.json()
     except JsonBodyError as exc:
         raise RequestValidationError(exc.problems) from None
+
+
+def _literal_prefix(route_paths: list[str]) -> str:
+    """The longest text every path starts with, cut before the first `{` (a parameter)."""
+    if not route_paths:
+        return ""
+    common = os.path.commonprefix(route_paths)  # noqa: RUF071 - a text prefix, not path parts
+    return common.split("{", 1)[0]
+
+
+class StorefrontRouter(APIRouter):
+    """An APIRouter that answers "no match" at once for a path outside what its routes share.
+
+    FastAPI matches an included router by trying each of its routes in turn (and the router
+    that matches, twice: once to choose it, once to pick its route), so every request paid a
+    path match against most routes of the app. None of a router's routes can match a path
+    that does not start with the literal prefix all their paths share (`/api/products/`,
+    `/health`), so this check changes no answer. The routers are included without a prefix
+    (app.py): their routes' paths are the whole paths.
+    """
+
+    _shared: tuple[int, str] = (-1, "")
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        count, shared = self._shared
+        if count != len(self.routes):  # routes are added at import time: computed once
+            route_paths = [getattr(route, "path", "") for route in self.routes]
+            count, shared = self._shared = (len(self.routes), _literal_prefix(route_paths))
+        if shared and not get_route_path(scope).startswith(shared):
+            return Match.NONE, {}
+        return super().matches(scope)

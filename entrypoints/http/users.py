@@ -1,6 +1,6 @@
 """The users resource."""
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import Query, Request, Response, status
 
 from application.users import UpdateUserCommand
 from domain.pagination import MAX_LIMIT, MAX_SKIP, PageRequest
@@ -12,15 +12,15 @@ from entrypoints.http.conditional import (
     IfNoneMatch,
     accepted_versions,
     etag,
-    not_modified,
 )
 from entrypoints.http.deps import PrincipalDep, ServicesDep
 from entrypoints.http.errors import error_responses
 from entrypoints.http.paging import LINK_HEADER, TOTAL_HEADER, CursorQuery, CursorsDep
-from entrypoints.http.routing import StorefrontRoute
+from entrypoints.http.responses import conditional_json, user_json
+from entrypoints.http.routing import StorefrontRoute, StorefrontRouter
 from entrypoints.http.schemas.users import MeUpdate, UserCreate, UserOut, UserUpdate
 
-router = APIRouter(prefix="/api/users", tags=["users"], route_class=StorefrontRoute)
+router = StorefrontRouter(prefix="/api/users", tags=["users"], route_class=StorefrontRoute)
 _STORE_ERRORS = (503, 504)
 
 
@@ -120,14 +120,13 @@ async def update_me(
 )
 async def get_user(
     user_id: str,
-    response: Response,
     principal: PrincipalDep,
     services: ServicesDep,
     if_none_match: IfNoneMatch = None,
-):
+) -> Response:
     """Own user, or any user for moderators and admins; someone else's is 404 to a user."""
     user = await services.get_user.execute(principal, user_id)
-    return not_modified(response, user.version, if_none_match) or user
+    return conditional_json(user.version, if_none_match, user_json, user)
 
 
 @router.patch(

@@ -2,12 +2,13 @@
 concurrency (no oversell, no deadlock, no half-applied order)."""
 
 import asyncio
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 
 from application.orders import PlaceOrderCommand
-from domain.access import SYSTEM
+from domain.access import SYSTEM, Principal
 from domain.errors import NotFoundError, ValidationError
 from domain.inventory import InsufficientStockError
 from domain.orders import (
@@ -17,6 +18,7 @@ from domain.orders import (
     OrderStatus,
 )
 from domain.pagination import PageRequest
+from domain.users import Role
 from entrypoints.container import provide
 from tests.orders_support import add_product, add_user, skip_without_transactions, stock_of
 
@@ -202,3 +204,21 @@ async def test_unknown_order(services):
             await services.get_order.execute(SYSTEM, order_id)
         with pytest.raises(NotFoundError):
             await services.change_order_status.execute(SYSTEM, order_id, OrderStatus.PAID)
+
+
+async def test_ones_own_order_uses_the_authenticated_record(container, services):
+    """The caller's user as authentication read it (Principal.user) is the owner checked:
+    no second read of it; ordering for someone else still reads (and checks) them."""
+    buyer = await add_user(container, 1)
+    other = await add_user(container, 2)
+    p = await add_product(container, 1, stock=10)
+    me = Principal(buyer.id, buyer.role, buyer)
+    placed = await services.place_order.execute(me, PlaceOrderCommand(None, ((p.id, 1),)))
+    assert placed.order.user_id == buyer.id
+    gone = Principal(buyer.id, Role.ADMIN, replace(buyer, is_active=False))  # as read: inactive
+    with pytest.raises(ValidationError, match="deactivated"):
+        await services.place_order.execute(gone, PlaceOrderCommand(None, ((p.id, 1),)))
+    admin = Principal(buyer.id, Role.ADMIN, buyer)
+    placed = await services.place_order.execute(admin, place(other, (p, 1)))
+    assert placed.order.user_id == other.id
+    assert await stock_of(container, p.id) == 8

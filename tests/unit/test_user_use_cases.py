@@ -17,8 +17,9 @@ from application.users import (
     UpdateUser,
     UpdateUserCommand,
 )
-from domain.access import SYSTEM
+from domain.access import SYSTEM, Principal
 from domain.errors import DuplicateError, NotFoundError, UnavailableError, ValidationError
+from domain.users import Role
 
 
 class StepClock:
@@ -118,3 +119,28 @@ async def test_health_reports_a_store_that_is_down():
 
     report = await CheckHealth(Down(), StepClock()).execute()
     assert (report.healthy, report.latency_ms) == (False, None)
+
+
+class CountingUsers(InMemoryUserRepository):
+    """The memory repository, counting reads by id."""
+
+    reads = 0
+
+    async def get(self, user_id):
+        self.reads += 1
+        return await super().get(user_id)
+
+
+async def test_reading_ones_own_user_reuses_the_authenticated_record():
+    users = CountingUsers(MemoryState())
+    hasher = Argon2PasswordHasher(time_cost=1, memory_cost_kib=1024)
+    ada = await register((users, hasher, StepClock()))
+    bob = await register((users, hasher, StepClock()), email="bob@example.com", username="bob")
+    me = Principal(ada.id, ada.role, ada)  # as Authenticate builds it: one read, already made
+    get = GetUser(users)
+    assert await get.execute(me, ada.id) == ada
+    assert users.reads == 0
+    admin = Principal(ada.id, Role.ADMIN, ada)
+    assert await get.execute(admin, bob.id) == bob  # someone else's: read from the store
+    assert users.reads == 1
+    assert Principal(ada.id, ada.role) == me  # the record takes no part in equality

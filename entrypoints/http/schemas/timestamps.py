@@ -11,9 +11,8 @@ from pydantic import PlainSerializer, WithJsonSchema
 
 
 def _iso_millis(moment: datetime) -> str:
-    return (
-        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-    )
+    # isoformat is C and ~4x faster than strftime; the offset it writes (+00:00) becomes Z
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 Timestamp = Annotated[
