@@ -1,5 +1,6 @@
 """The composition root: one storage container per adapter, one application container."""
 
+import importlib
 import inspect
 from dataclasses import dataclass
 from datetime import timedelta
@@ -9,63 +10,7 @@ from dependency_injector import containers, providers
 
 from adapters.audit import StructlogAuditLog
 from adapters.clock import SystemClock
-from adapters.memory.analytics import InMemoryAnalyticsReader
-from adapters.memory.orders import (
-    InMemoryIdempotencyRepository,
-    InMemoryOrderRepository,
-    InMemoryUnitOfWork,
-)
-from adapters.memory.products import (
-    InMemoryInventoryRepository,
-    InMemoryProductRepository,
-    InMemoryProductSearch,
-)
-from adapters.memory.refresh_tokens import InMemoryRefreshTokenRepository
-from adapters.memory.state import InMemoryPing, InMemorySchema, open_memory_state
-from adapters.memory.users import InMemoryUserRepository
-from adapters.mongo.analytics import MongoAnalyticsReader
-from adapters.mongo.orders import (
-    MongoIdempotencyRepository,
-    MongoOrderRepository,
-    MongoUnitOfWork,
-)
-from adapters.mongo.products import (
-    MongoInventoryRepository,
-    MongoProductRepository,
-    MongoProductSearch,
-)
-from adapters.mongo.refresh_tokens import MongoRefreshTokenRepository
-from adapters.mongo.store import MongoPing, MongoSchema, open_client, open_store
-from adapters.mongo.users import MongoUserRepository
 from adapters.passwords import Argon2PasswordHasher
-from adapters.postgres.analytics import PostgresAnalyticsReader
-from adapters.postgres.db import PostgresPing, PostgresSchema, open_postgres
-from adapters.postgres.orders import (
-    PostgresIdempotencyRepository,
-    PostgresOrderRepository,
-    PostgresUnitOfWork,
-)
-from adapters.postgres.products import (
-    PostgresInventoryRepository,
-    PostgresProductRepository,
-    PostgresProductSearch,
-)
-from adapters.postgres.refresh_tokens import PostgresRefreshTokenRepository
-from adapters.postgres.users import PostgresUserRepository
-from adapters.sqlite.analytics import SqliteAnalyticsReader
-from adapters.sqlite.db import SqlitePing, SqliteSchema, open_sqlite
-from adapters.sqlite.orders import (
-    SqliteIdempotencyRepository,
-    SqliteOrderRepository,
-    SqliteUnitOfWork,
-)
-from adapters.sqlite.products import (
-    SqliteInventoryRepository,
-    SqliteProductRepository,
-    SqliteProductSearch,
-)
-from adapters.sqlite.refresh_tokens import SqliteRefreshTokenRepository
-from adapters.sqlite.users import SqliteUserRepository
 from adapters.tokens import JwtTokenIssuer
 from application.analytics import ReportRegistrations, ReportTopCustomers, ReportUsersByRole
 from application.auth import Authenticate, CreateAdmin, Login, Logout, RefreshAccess
@@ -93,105 +38,13 @@ from entrypoints.jwt_secret import jwt_secret
 from entrypoints.metrics import instrument_storage
 from entrypoints.settings import Backend, Settings
 
-
-class MemoryStorage(containers.DeclarativeContainer):
-    settings = providers.Dependency(instance_of=Settings)
-    state = providers.Resource(open_memory_state)
-    users = providers.Singleton(InMemoryUserRepository, state)
-    products = providers.Singleton(InMemoryProductRepository, state)
-    inventory = providers.Singleton(InMemoryInventoryRepository, state)
-    product_search = providers.Singleton(InMemoryProductSearch, state)
-    orders = providers.Singleton(InMemoryOrderRepository, state)
-    idempotency = providers.Singleton(InMemoryIdempotencyRepository, state)
-    refresh_tokens = providers.Singleton(InMemoryRefreshTokenRepository, state)
-    uow = providers.Singleton(partial, InMemoryUnitOfWork, state)
-    ping = providers.Singleton(InMemoryPing)
-    schema = providers.Singleton(InMemorySchema)
-    analytics = providers.Singleton(InMemoryAnalyticsReader, state)
-
-
-class SqliteStorage(containers.DeclarativeContainer):
-    settings = providers.Dependency(instance_of=Settings)
-    db = providers.Resource(
-        open_sqlite,
-        settings.provided.sqlite_path,
-        settings.provided.sqlite_synchronous,
-        settings.provided.sqlite_busy_timeout_ms,
-        settings.provided.sqlite_read_threads,
-    )
-    users = providers.Singleton(SqliteUserRepository, db)
-    products = providers.Singleton(SqliteProductRepository, db)
-    inventory = providers.Singleton(SqliteInventoryRepository, db)
-    product_search = providers.Singleton(SqliteProductSearch, db)
-    orders = providers.Singleton(SqliteOrderRepository, db)
-    idempotency = providers.Singleton(SqliteIdempotencyRepository, db)
-    refresh_tokens = providers.Singleton(SqliteRefreshTokenRepository, db)
-    uow = providers.Singleton(partial, SqliteUnitOfWork, db)
-    ping = providers.Singleton(SqlitePing, db, settings.provided.sqlite_min_free_bytes)
-    schema = providers.Singleton(SqliteSchema, db)
-    analytics = providers.Singleton(SqliteAnalyticsReader, db)
-
-
-class MongoStorage(containers.DeclarativeContainer):
-    settings = providers.Dependency(instance_of=Settings)
-    client = providers.Resource(
-        open_client,
-        settings.provided.mongodb_driver,
-        settings.provided.mongodb_url,
-        min_pool_size=settings.provided.mongodb_min_pool_size,
-        max_pool_size=settings.provided.mongodb_max_pool_size,
-        server_selection_timeout_ms=settings.provided.mongodb_server_selection_timeout_ms,
-        connect_timeout_ms=settings.provided.mongodb_connect_timeout_ms,
-        socket_timeout_ms=settings.provided.mongodb_socket_timeout_ms,
-        timeout_ms=settings.provided.mongodb_timeout_ms,
-    )
-    store = providers.Resource(
-        open_store, client, settings.provided.mongodb_database, settings.provided.mongodb_driver
-    )
-    users = providers.Singleton(MongoUserRepository, store)
-    products = providers.Singleton(MongoProductRepository, store)
-    inventory = providers.Singleton(MongoInventoryRepository, store)
-    product_search = providers.Singleton(MongoProductSearch, store)
-    orders = providers.Singleton(MongoOrderRepository, store)
-    idempotency = providers.Singleton(MongoIdempotencyRepository, store)
-    refresh_tokens = providers.Singleton(MongoRefreshTokenRepository, store)
-    uow = providers.Singleton(partial, MongoUnitOfWork, store)
-    ping = providers.Singleton(MongoPing, store)
-    schema = providers.Singleton(MongoSchema, store)
-    analytics = providers.Singleton(MongoAnalyticsReader, store)
-
-
-class PostgresStorage(containers.DeclarativeContainer):
-    settings = providers.Dependency(instance_of=Settings)
-    db = providers.Resource(
-        open_postgres,
-        settings.provided.postgres_url,
-        schema=settings.provided.postgres_schema,
-        min_size=settings.provided.postgres_min_pool_size,
-        max_size=settings.provided.postgres_max_pool_size,
-        command_timeout_s=settings.provided.postgres_command_timeout_s,
-        acquire_timeout_s=settings.provided.postgres_acquire_timeout_s,
-        connect_timeout_s=settings.provided.postgres_connect_timeout_s,
-        application_name=settings.provided.postgres_application_name,
-    )
-    users = providers.Singleton(PostgresUserRepository, db)
-    products = providers.Singleton(PostgresProductRepository, db)
-    inventory = providers.Singleton(PostgresInventoryRepository, db)
-    product_search = providers.Singleton(PostgresProductSearch, db)
-    orders = providers.Singleton(PostgresOrderRepository, db)
-    idempotency = providers.Singleton(PostgresIdempotencyRepository, db)
-    refresh_tokens = providers.Singleton(PostgresRefreshTokenRepository, db)
-    uow = providers.Singleton(partial, PostgresUnitOfWork, db)
-    ping = providers.Singleton(PostgresPing, db)
-    schema = providers.Singleton(PostgresSchema, db)
-    analytics = providers.Singleton(PostgresAnalyticsReader, db)
-
-
-STORAGES: dict[Backend, type[containers.DeclarativeContainer]] = {
-    Backend.MEMORY: MemoryStorage,
-    Backend.SQLITE: SqliteStorage,
-    Backend.MONGO: MongoStorage,
-    Backend.POSTGRES: PostgresStorage,
+# Each backend's storage container, imported on first use: a server loads only the drivers
+# of its STORAGE_BACKEND (pymongo and motor alone add ~7 MiB to a SQLite worker, measured).
+STORAGES: dict[Backend, str] = {
+    Backend.MEMORY: "entrypoints.storage.memory:MemoryStorage",
+    Backend.SQLITE: "entrypoints.storage.sqlite:SqliteStorage",
+    Backend.MONGO: "entrypoints.storage.mongo:MongoStorage",
+    Backend.POSTGRES: "entrypoints.storage.postgres:PostgresStorage",
 }
 
 
@@ -325,8 +178,16 @@ class Container(containers.DeclarativeContainer):
     )
 
 
+def storage_class(backend: Backend) -> type[containers.DeclarativeContainer]:
+    """The storage container class of `backend`, importing its module (and driver) now."""
+    module, name = STORAGES[backend].split(":")
+    cls: type[containers.DeclarativeContainer] = getattr(importlib.import_module(module), name)
+    return cls
+
+
 def build_storage(settings: Settings) -> containers.DeclarativeContainer:
-    return STORAGES[settings.storage_backend](settings=settings)
+    """The storage container of settings.storage_backend (only that backend is imported)."""
+    return storage_class(settings.storage_backend)(settings=settings)
 
 
 def build_container(

@@ -20,7 +20,7 @@ from entrypoints.http import products as product_routes
 from entrypoints.http.cors import cors_options
 from entrypoints.http.middleware import install as install_middleware
 from entrypoints.http.middleware.body_limit import BodyLimit
-from entrypoints.http.middleware.conventions import HttpConventions
+from entrypoints.http.middleware.conventions import HttpConventions, collection_paths
 from entrypoints.http.middleware.hosts import AllowedHosts
 from entrypoints.http.middleware.lifespan import StartupErrors
 from entrypoints.http.paging import Cursors
@@ -76,7 +76,17 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     secret = settings.cursor_secret
     app.state.cursors = Cursors(secret.get_secret_value().encode() if secret else None)
     errors.install(app)
-    app.add_middleware(HttpConventions)
+    routers = (
+        health.router,
+        auth.router,
+        users.router,
+        product_routes.router,
+        inventory_routes.router,
+        orders.router,
+        analytics.router,
+        admin.router,
+    )
+    app.add_middleware(HttpConventions, collections=collection_paths(routers))
     # bodies over MAX_BODY_BYTES -> 413 before they are read whole (the bulk route: 32 MiB)
     app.add_middleware(
         BodyLimit,
@@ -89,12 +99,6 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.add_middleware(AllowedHosts, allowed=settings.allowed_hosts)
     app.add_middleware(StartupErrors)
     install_middleware(app, settings, container)  # request id, logs, metrics, rate limits
-    app.include_router(health.router)
-    app.include_router(auth.router)
-    app.include_router(users.router)
-    app.include_router(product_routes.router)
-    app.include_router(inventory_routes.router)
-    app.include_router(orders.router)
-    app.include_router(analytics.router)
-    app.include_router(admin.router)
+    for router in routers:
+        app.include_router(router)
     return app

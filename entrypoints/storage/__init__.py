@@ -1,0 +1,1 @@
+"""One storage container per backend, each imported only when selected."""
