@@ -18,8 +18,8 @@ from domain.orders import Order
 from domain.products import Product
 from domain.users import User
 from entrypoints.http.conditional import etag, if_none_match_holds
-from entrypoints.http.schemas.orders import OrderItemOut, OrderOut
-from entrypoints.http.schemas.products import ProductOut
+from entrypoints.http.schemas.orders import OrderItemOut, OrderOut, line_fields, order_fields
+from entrypoints.http.schemas.products import ProductOut, product_fields
 from entrypoints.http.schemas.users import AddressBody, UserOut
 
 _PRODUCT = ProductOut.__pydantic_serializer__
@@ -34,19 +34,7 @@ _ADDRESS_FIELDS = frozenset(AddressBody.model_fields)
 
 def product_json(p: Product) -> bytes:
     """`p` as ProductOut's JSON (what `response_model=ProductOut` sends)."""
-    out = ProductOut.model_construct(
-        _PRODUCT_FIELDS,
-        id=p.id,
-        sku=p.sku,
-        name=p.name,
-        description=p.description,
-        price=p.price,
-        category=p.category,
-        tags=list(p.tags),
-        is_active=p.is_active,
-        created_at=p.created_at,
-        updated_at=p.updated_at,
-    )
+    out = ProductOut.model_construct(_PRODUCT_FIELDS, **product_fields(p))
     return _PRODUCT.to_json(out, by_alias=True)
 
 
@@ -81,26 +69,9 @@ def user_json(u: User) -> bytes:
 def order_json(order: Order) -> bytes:
     """`order` as OrderOut's JSON (its lines as `items`, with subtotals and the total)."""
     items = [
-        OrderItemOut.model_construct(
-            _LINE_FIELDS,
-            product_id=line.product_id,
-            name=line.name,
-            price=line.price,
-            quantity=line.quantity,
-            subtotal=line.subtotal,
-        )
-        for line in order.lines
+        OrderItemOut.model_construct(_LINE_FIELDS, **line_fields(line)) for line in order.lines
     ]
-    out = OrderOut.model_construct(
-        _ORDER_FIELDS,
-        id=order.id,
-        user_id=order.user_id,
-        items=items,
-        total=order.total,
-        status=order.status,
-        created_at=order.created_at,
-        updated_at=order.updated_at,
-    )
+    out = OrderOut.model_construct(_ORDER_FIELDS, **order_fields(order), items=items)
     return _ORDER.to_json(out, by_alias=True)
 
 

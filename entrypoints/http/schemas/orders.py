@@ -1,9 +1,11 @@
 """Orders over HTTP: request and response bodies."""
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.ids import ID_PATTERN
-from domain.orders import MAX_LINE_QUANTITY, MAX_LINES, Order, OrderStatus
+from domain.orders import MAX_LINE_QUANTITY, MAX_LINES, Order, OrderLine, OrderStatus
 from entrypoints.http.schemas.money import OrderAmount, Price
 from entrypoints.http.schemas.timestamps import Timestamp
 
@@ -55,21 +57,28 @@ class OrderOut(BaseModel):
 
     @classmethod
     def of(cls, order: Order) -> "OrderOut":
-        return cls(
-            id=order.id,
-            user_id=order.user_id,
-            items=[
-                OrderItemOut(
-                    product_id=line.product_id,
-                    name=line.name,
-                    price=line.price,
-                    quantity=line.quantity,
-                    subtotal=line.subtotal,
-                )
-                for line in order.lines
-            ],
-            total=order.total,
-            status=order.status,
-            created_at=order.created_at,
-            updated_at=order.updated_at,
-        )
+        items = [OrderItemOut(**line_fields(line)) for line in order.lines]
+        return cls(**order_fields(order), items=items)
+
+
+def line_fields(line: OrderLine) -> dict[str, Any]:
+    """OrderItemOut's fields of `line` (shared with `entrypoints.http.responses`)."""
+    return {
+        "product_id": line.product_id,
+        "name": line.name,
+        "price": line.price,
+        "quantity": line.quantity,
+        "subtotal": line.subtotal,
+    }
+
+
+def order_fields(order: Order) -> dict[str, Any]:
+    """OrderOut's fields of `order` but its `items` (shared with `entrypoints.http.responses`)."""
+    return {
+        "id": order.id,
+        "user_id": order.user_id,
+        "total": order.total,
+        "status": order.status,
+        "created_at": order.created_at,
+        "updated_at": order.updated_at,
+    }

@@ -99,20 +99,24 @@ class SearchHitOut(ProductOut):
 
     @classmethod
     def of(cls, hit: SearchHit) -> "SearchHitOut":
-        p: Product = hit.product
-        return cls(
-            id=p.id,
-            sku=p.sku,
-            name=p.name,
-            description=p.description,
-            price=p.price,
-            category=p.category,
-            tags=list(p.tags),
-            is_active=p.is_active,
-            created_at=p.created_at,
-            updated_at=p.updated_at,
-            score=hit.score,
-        )
+        return cls(**product_fields(hit.product), score=hit.score)
+
+
+def product_fields(p: Product) -> dict[str, Any]:
+    """ProductOut's fields of `p`: one mapping for the validated path (`SearchHitOut.of`)
+    and the encode-once path (`entrypoints.http.responses.product_json`)."""
+    return {
+        "id": p.id,
+        "sku": p.sku,
+        "name": p.name,
+        "description": p.description,
+        "price": p.price,
+        "category": p.category,
+        "tags": list(p.tags),
+        "is_active": p.is_active,
+        "created_at": p.created_at,
+        "updated_at": p.updated_at,
+    }
 
 
 @with_config(_STRICT)
