@@ -18,7 +18,9 @@ ID_CONVERTOR = "id"
 class IdConvertor(Convertor[str]):
     """Starlette path convertor `:id`: a resource id, unchanged."""
 
-    regex = ID_PATTERN
+    # Starlette anchors a route's regex with `$`, which in Python also matches before a final
+    # newline: without the lookahead `/api/users/<id>%0A` would name the user <id>
+    regex = ID_PATTERN + r"(?!\n)"
 
     def convert(self, value: str) -> str:
         return value

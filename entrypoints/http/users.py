@@ -75,13 +75,18 @@ async def list_users(
 @router.get(
     "/me",
     response_model=UserOut,
-    responses={200: {"headers": ETAG_HEADER}, **error_responses(401, *_STORE_ERRORS)},
+    responses={
+        200: {"headers": ETAG_HEADER},
+        **NOT_MODIFIED,
+        **error_responses(401, *_STORE_ERRORS),
+    },
 )
-async def get_me(principal: PrincipalDep, response: Response, services: ServicesDep):
-    """The caller's own user."""
+async def get_me(
+    principal: PrincipalDep, services: ServicesDep, if_none_match: IfNoneMatch = None
+) -> Response:
+    """The caller's own user; 304 when If-None-Match holds its ETag (RFC 9110 §13.1.2)."""
     user = await services.get_user.execute(principal, principal.user_id or "")
-    response.headers["ETag"] = etag(user.version)
-    return user
+    return conditional_json(user.version, if_none_match, user_json, user)
 
 
 @router.patch(

@@ -207,3 +207,13 @@ async def test_a_malformed_precondition_header_is_422(client, header):
             response = await client.get(url, headers={header: value})
         assert response.status_code == 422, value
     assert (await client.get(url)).json()["full_name"] is None
+
+
+async def test_the_callers_own_user_answers_if_none_match_with_304(client):
+    me = await client.get("/api/users/me")
+    assert me.status_code == 200 and me.headers["ETag"]
+    cached = await client.get("/api/users/me", headers={"If-None-Match": me.headers["ETag"]})
+    assert (cached.status_code, cached.content) == (304, b"")
+    assert cached.headers["ETag"] == me.headers["ETag"]
+    fresh = await client.get("/api/users/me", headers={"If-None-Match": '"999"'})
+    assert fresh.status_code == 200 and fresh.json() == me.json()

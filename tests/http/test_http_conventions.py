@@ -284,3 +284,18 @@ async def test_a_form_route_keeps_form_bodies(leg, settings):
     async for client in open_client(app):
         response = await client.post("/form", data={"username": "ada"})
         assert (response.status_code, response.json()) == (200, {"username": "ada"})
+
+
+@pytest.mark.parametrize("suffix", ["%0A", "%0D", "%0D%0A", "%20", "/"])
+async def test_an_existing_id_with_anything_after_it_names_nothing(client, suffix):
+    """Python's `$` also matches before a final newline; the route must not: `<id>%0A` is a
+    404 on every method and changes nothing (one resource, one URL)."""
+    made = await client.post(
+        "/api/users/", json={"email": "nl@example.com", "username": "nlnl", "password": "pw123456"}
+    )
+    assert made.status_code == 201, made.text
+    url = f"/api/users/{made.json()['_id']}"
+    for method, body in (("GET", None), ("PATCH", {"full_name": "X"}), ("DELETE", None)):
+        response = await client.request(method, url + suffix, json=body)
+        assert (response.status_code, response.json()["code"]) == (404, "not_found"), method
+    assert (await client.get(url)).json() == made.json()
