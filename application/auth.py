@@ -24,9 +24,9 @@ from application.ports import (
 )
 from application.users import RegisterUser, RegisterUserCommand
 from domain.access import ANONYMOUS, SYSTEM, Principal, RefreshToken
-from domain.errors import InvalidCredentialsError, InvalidTokenError
+from domain.errors import InvalidCredentialsError, InvalidTokenError, ValidationError
 from domain.ids import is_valid_id, new_id
-from domain.users import Role, User, normalize_email
+from domain.users import Role, User, normalize_email, normalize_username
 
 _DUMMY_PASSWORD = "storefront timing-equaliser password"  # hashed once, never a login
 
@@ -127,7 +127,11 @@ class Login:
             user = await self._users.get_by_email(normalize_email(login))
             if user is not None:
                 return user
-        return await self._users.get_by_username(login)
+        try:  # the name as sign-up stored it (NFKC); one that sign-up refuses names no one
+            username = normalize_username(login)
+        except ValidationError:
+            return None
+        return await self._users.get_by_username(username)
 
     async def execute(self, login: str, password: str) -> TokenPair:
         user = await self._find(login)

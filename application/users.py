@@ -18,7 +18,15 @@ from domain.access import Principal
 from domain.errors import DuplicateError, ForbiddenError, NotFoundError, ValidationError
 from domain.ids import is_valid_id, new_id
 from domain.pagination import Page, PageRequest
-from domain.users import Address, Role, User, UserFilter, check_password, normalize_email
+from domain.users import (
+    Address,
+    Role,
+    User,
+    UserFilter,
+    check_password,
+    normalize_email,
+    normalize_username,
+)
 from domain.versions import require_version
 
 _UPDATABLE = frozenset(
@@ -73,7 +81,7 @@ class RegisterUser:
         user = User(
             id=new_id(),
             email=normalize_email(cmd.email),
-            username=cmd.username,
+            username=normalize_username(cmd.username),
             password_hash="",
             created_at=now,
             updated_at=now,
@@ -172,6 +180,8 @@ class UpdateUser:
         password = changes.pop("password", None)
         if "email" in changes:
             changes["email"] = normalize_email(changes["email"])
+        if "username" in changes:
+            changes["username"] = normalize_username(changes["username"])
         if "role" in changes:
             changes["role"] = Role(changes["role"])
         if "tags" in changes:

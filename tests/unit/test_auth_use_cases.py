@@ -27,6 +27,7 @@ from domain.errors import (
     InvalidCredentialsError,
     InvalidTokenError,
     UnauthorizedError,
+    ValidationError,
 )
 from domain.users import Role
 from entrypoints.jwt_secret import SecretConfigError, jwt_secret, secret_path
@@ -246,3 +247,24 @@ def test_verified_tokens_are_remembered_until_they_expire(monkeypatch):
     for user in ("b", "c", "d"):
         issuer.verify(issuer.issue(user * 24, "user").token)
     assert len(issuer._verified) == 2  # bounded: the oldest went first
+
+
+@pytest.mark.parametrize("username", ["x\u202eboss", "tab\tname", "zero\u200bwidth", "\x00nul"])
+async def test_create_admin_refuses_the_usernames_sign_up_refuses(world, username):
+    """The username rule lives in the use case, so the CLI and FIRST_ADMIN_* get it too."""
+    users, _, hasher, clock, _ = world
+    with pytest.raises(ValidationError):
+        await CreateAdmin(users, hasher, clock).execute("boss@example.com", username, "p" * 10)
+    assert await users.get_by_email("boss@example.com") is None
+
+
+async def test_a_username_is_stored_and_found_in_its_nfkc_form(world):
+    """Fullwidth `abc` (U+FF41..) signs up as `abc`, and logging in with either finds it."""
+    users, tokens, hasher, clock, issuer = world
+    made = await make_user(world, "\uff41\uff42\uff43")
+    assert made.username == "abc"
+    login = Login(users, hasher, issuer, tokens, clock, 14)
+    for name in ("\uff41\uff42\uff43", "abc"):
+        assert (await login.execute(name, "p" * 10)).access_token
+    with pytest.raises(InvalidCredentialsError):
+        await login.execute("ab\u202ec", "p" * 10)
