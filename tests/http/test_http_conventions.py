@@ -263,6 +263,19 @@ async def test_hosts_outside_allowed_hosts_are_refused(leg, settings):
         }
 
 
+@pytest.mark.parametrize("allowed", [["*"], ["localhost", "evil"]])
+async def test_a_request_with_two_host_headers_is_400(leg, settings, allowed):
+    """RFC 9112 §3.2: more than one Host header line is a 400, even when any host is allowed."""
+    settings = settings.model_copy(update={"allowed_hosts": allowed})
+    app = create_app(settings, build_container(settings, make_storage(leg, settings)))
+    async for client in open_client(app):
+        one = await client.get("/health/live", headers={"host": "localhost"})
+        two = await client.get("/health/live", headers=[("host", "localhost"), ("host", "evil")])
+    assert one.status_code == 200
+    assert (two.status_code, two.json()["code"]) == (400, "invalid_host")
+    assert two.json()["detail"] == "More than one Host header"
+
+
 @pytest.mark.parametrize("leg", ["memory"])
 async def test_a_form_route_keeps_form_bodies(leg, settings):
     """The OAuth2 password flow posts a form: StorefrontRoute leaves form routes to FastAPI."""

@@ -1,7 +1,9 @@
 """Only hosts in ALLOWED_HOSTS are served (against DNS rebinding).
 
 Starlette's TrustedHostMiddleware matching (exact names, `*.example.com` for subdomains, `*`
-for any), answered in the app's error shape: 400 `{"detail", "code": "invalid_host"}`.
+for any), answered in the app's error shape: 400 `{"detail", "code": "invalid_host"}`. A
+request with more than one Host header is a 400 whatever ALLOWED_HOSTS says (RFC 9112 §3.2:
+"MUST respond with a 400"), since the app and a proxy in front may each read another one.
 """
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -27,14 +29,16 @@ class AllowedHosts:
         return name in self.exact or (bool(self.suffixes) and name.endswith(self.suffixes))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.any or scope["type"] not in ("http", "websocket"):
+        if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), "")
-        if self.allows(host):
+        hosts = [v for k, v in scope["headers"] if k == b"host"]
+        if len(hosts) > 1:
+            detail = "More than one Host header"
+        elif self.any or self.allows(hosts[0].decode("latin-1") if hosts else ""):
             await self.app(scope, receive, send)
             return
-        response = ExactJSONResponse(
-            {"detail": "Invalid host header", "code": "invalid_host"}, status_code=400
-        )
+        else:
+            detail = "Invalid host header"
+        response = ExactJSONResponse({"detail": detail, "code": "invalid_host"}, status_code=400)
         await response(scope, receive, send)
