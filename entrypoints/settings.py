@@ -85,7 +85,7 @@ class Settings(BaseSettings):
     rate_limit_enabled: bool = True
     rate_limit_per_minute: int = Field(600, ge=1, description="per client address, or per user")
     rate_limit_login_per_minute: int = Field(
-        10, ge=1, description="token requests per account/address"
+        10, ge=1, description="token requests per account/address; own-user PATCHes per user"
     )
     rate_limit_signup_per_minute: int = Field(5, ge=1, description="anonymous sign-ups per address")
     rate_limit_key_prefix: str = Field("storefront", pattern=r"^[A-Za-z0-9_.:-]{1,64}$")

@@ -256,6 +256,38 @@ async def test_an_authenticated_caller_is_limited_per_user_wherever_it_comes_fro
     assert (await b.get("/health", headers=bad)).status_code == 200  # a bad token: by address
 
 
+async def test_changing_ones_own_user_is_limited_like_a_login(tmp_path, served):
+    """`current_password` cannot be guessed through PATCH faster than through the login."""
+    from tests.http.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, FIRST_ADMIN, bearer
+
+    settings = make_settings(
+        "memory", tmp_path, rate_limit_enabled=True, rate_limit_login_per_minute=3, **FIRST_ADMIN
+    )
+    app = create_app(settings, build_container(settings, make_storage("memory", settings)))
+    http = await served.open(app, client=("198.51.100.1", 1))
+    form = {"username": ADMIN_USERNAME, "password": ADMIN_PASSWORD}
+    token = (await http.post("/api/auth/token", data=form)).json()["access_token"]
+    me = (await http.get("/api/users/me", headers=bearer(token))).json()["_id"]
+    guess = {"password": "new password 1", "current_password": "wrong guess"}
+    codes = [
+        (await http.patch(path, json=guess, headers=bearer(token))).status_code
+        for path in ("/api/users/me", f"/api/users/{me}", "/api/users/me")
+    ]
+    assert codes == [403, 403, 403]
+    response = await http.patch("/api/users/me", json=guess, headers=bearer(token))
+    assert_rate_limited(response, "reauth", 3)
+    assert (await http.get("/api/users/me", headers=bearer(token))).status_code == 200
+    other = await http.post(
+        "/api/users/", json={"email": "o@example.com", "username": "other", "password": "password1"}
+    )
+    assert other.status_code == 201  # the admin's PATCHes of other users stay on `default`
+    for _ in range(4):
+        changed = await http.patch(
+            f"/api/users/{other.json()['_id']}", json={"full_name": "O"}, headers=bearer(token)
+        )
+        assert changed.status_code == 200
+
+
 # --- on Redis ---------------------------------------------------------------------------------
 
 

@@ -9,7 +9,10 @@ edge as a fixed window allows):
 - `login`: RATE_LIMIT_LOGIN_PER_MINUTE on `POST /api/auth/token` per client address, and
   `login-account` the same per account (the form's `username`, case-folded) so a password
   cannot be guessed from many addresses either;
-- `signup`: RATE_LIMIT_SIGNUP_PER_MINUTE anonymous `POST /api/users/` per client address.
+- `signup`: RATE_LIMIT_SIGNUP_PER_MINUTE anonymous `POST /api/users/` per client address;
+- `reauth`: RATE_LIMIT_LOGIN_PER_MINUTE on a caller's PATCH of their own user
+  (`/api/users/me` or their own id), per user: a password change proves `current_password`,
+  which must not be guessable faster than a login (OWASP API2:2023, Broken Authentication).
 
 Over a limit: 429 `{"detail", "code": "rate_limited"}` with `Retry-After` and the IETF
 `RateLimit-Policy`/`RateLimit` headers (draft-ietf-httpapi-ratelimit-headers). Storage errors
@@ -99,6 +102,7 @@ class RateLimiter:
         self.login = Policy.per_minute("login", login_per_minute)
         self.login_account = Policy.per_minute("login-account", login_per_minute)
         self.signup = Policy.per_minute("signup", signup_per_minute)
+        self.reauth = Policy.per_minute("reauth", login_per_minute)
         self._skip_until = 0.0
         self.log = structlog.get_logger().bind(logger=LOGGER)
 
@@ -167,6 +171,12 @@ async def _peek_form(receive: Receive, field: str) -> tuple[str | None, Receive]
     return value, replay
 
 
+def _is_own_user_path(path: str, user: str) -> bool:
+    """True for `/api/users/me` and `/api/users/<user>` (with or without a trailing slash)."""
+    tail = path.removeprefix("/api/users/").rstrip("/")
+    return len(tail) < len(path) and tail in ("me", user)
+
+
 class RateLimitMiddleware:
     """Applies the RateLimiter's policies before the application sees the request."""
 
@@ -201,6 +211,8 @@ class RateLimitMiddleware:
                     checks.append((limiter.login_account, f"account:{account}"))
             elif path in SIGNUP_PATHS and not user:
                 checks.append((limiter.signup, f"ip:{address}"))
+        elif user and scope["method"] == "PATCH" and _is_own_user_path(scope["path"], user):
+            checks.append((limiter.reauth, f"user:{user}"))
         for policy, policy_key in checks:
             if not await limiter.hit(policy, policy_key):
                 await self._reject(scope, send, policy, policy_key)
