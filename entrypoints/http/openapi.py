@@ -14,6 +14,7 @@ from domain.ids import ID_PATTERN
 from domain.money import MAX_AMOUNT
 from entrypoints.http import examples
 from entrypoints.http.middleware.ratelimit import EXEMPT_PATHS as RATE_LIMIT_EXEMPT
+from entrypoints.http.schemas.patterns import char_class
 
 DESCRIPTION = """\
 Users, products, inventory, orders and analytics over swappable storage (MongoDB, PostgreSQL,
@@ -211,22 +212,9 @@ DAY_PATTERN = (
 )
 
 
-def _latin1_class(keep: Any) -> str:
-    """A regular-expression class of the Latin-1 characters (all a header value can carry)
-    for which `keep(char)` holds, as `\\uXXXX` ranges."""
-    ranges: list[list[int]] = []
-    for point in range(0x100):
-        if not keep(chr(point)):
-            continue
-        if ranges and ranges[-1][1] == point - 1:
-            ranges[-1][1] = point
-        else:
-            ranges.append([point, point])
-    return "".join(f"\\u{a:04x}" if a == b else f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)
-
-
 # domain.orders.check_idempotency_key: printable characters only (str.isprintable)
-_HEADER_PATTERNS = {"Idempotency-Key": f"^[{_latin1_class(str.isprintable)}]*$"}
+# (over Latin-1: all a header value can carry)
+_HEADER_PATTERNS = {"Idempotency-Key": f"^[{char_class(str.isprintable, 0x100)}]*$"}
 
 
 def _parameter_bounds(operation: dict[str, Any]) -> None:

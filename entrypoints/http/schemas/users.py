@@ -17,6 +17,7 @@ from application.users import RegisterUserCommand
 from domain.errors import ValidationError
 from domain.users import USERNAME_MAX, USERNAME_MIN, Address, Role, normalize_username
 from entrypoints.http.schemas.optional import omittable
+from entrypoints.http.schemas.patterns import char_class
 from entrypoints.http.schemas.timestamps import Timestamp
 
 _STRICT = ConfigDict(extra="forbid")
@@ -33,24 +34,11 @@ def _username(value: Any) -> Any:
         raise ValueError(exc.detail) from None
 
 
-def _refused_bmp_class() -> str:
-    """A regular-expression class of the Basic Multilingual Plane's control and format
-    characters (Unicode categories Cc, Cf), as `\\uXXXX` ranges any JSON Schema tool reads."""
-    ranges: list[list[int]] = []
-    for point in range(0x10000):
-        if 0xD800 <= point <= 0xDFFF or unicodedata.category(chr(point)) not in ("Cc", "Cf"):
-            continue
-        if ranges and ranges[-1][1] == point - 1:
-            ranges[-1][1] = point
-        else:
-            ranges.append([point, point])
-    return "".join(f"\\u{a:04x}" if a == b else f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)
-
-
 # what a pattern can say of the username rule (domain.users.normalize_username); the rest
 # (unassigned code points, format characters beyond the BMP, a name that NFKC lengthens
 # past the maximum) is in the description
-USERNAME_PATTERN = f"^[^{_refused_bmp_class()}]*$"
+_REFUSED = char_class(lambda c: unicodedata.category(c) in ("Cc", "Cf"), 0x10000)  # the BMP's
+USERNAME_PATTERN = f"^[^{_REFUSED}]*$"
 Username = Annotated[
     str,
     BeforeValidator(_username),
