@@ -20,6 +20,7 @@ from domain.ids import is_valid_id, new_id
 from domain.pagination import Page, PageRequest
 from domain.users import (
     Address,
+    CurrentPasswordRequiredError,
     Role,
     User,
     UserFilter,
@@ -228,15 +229,6 @@ class UpdateUser:
             raise CurrentPasswordRequiredError()
         if not await self._hasher.verify(current, user.password_hash):
             raise ForbiddenError("current_password is wrong")
-
-
-class CurrentPasswordRequiredError(ValidationError):
-    """A new password for one's own account without `current_password`: 422."""
-
-    code = "current_password_required"
-
-    def __init__(self) -> None:
-        super().__init__("current_password is required to change your password")
 
 
 class DeleteUser:

@@ -93,6 +93,15 @@ def normalize_username(username: str) -> str:
     return normal
 
 
+class CurrentPasswordRequiredError(ValidationError):
+    """A new password for one's own account without `current_password`: 422."""
+
+    code = "current_password_required"
+
+    def __init__(self) -> None:
+        super().__init__("current_password is required to change your password")
+
+
 def check_password(password: str) -> None:
     if len(password) < PASSWORD_MIN:
         raise ValidationError(f"password must be at least {PASSWORD_MIN} characters long")

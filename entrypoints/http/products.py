@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Body, Query, Request, Response, status
 
-from application.products import UpdateProductCommand
+from application.products import INLINE_ITEMS, UpdateProductCommand
 from domain.money import MAX_AMOUNT
 from domain.pagination import MAX_LIMIT, MAX_SKIP, PageRequest
 from domain.products import CATEGORY_MAX, TAG_MAX, ProductFilter
@@ -34,8 +34,6 @@ from entrypoints.http.schemas.products import (
     product_command,
 )
 
-# up to this many bulk items are validated on the event loop (~0.5 ms), more in a thread
-BULK_INLINE_ITEMS = 200
 # the bulk route's body limit (BodyLimit): 10,000 products of up to a few KiB each
 BULK_MAX_BODY_BYTES = 32 * 1024 * 1024
 router = StorefrontRouter(prefix="/api/products", tags=["products"], route_class=StorefrontRoute)
@@ -129,7 +127,7 @@ async def bulk_upsert_products(
     nothing is written. Unchanged products are matched but not modified. Moderators and
     admins."""
     items = body["products"]
-    if len(items) > BULK_INLINE_ITEMS:  # validation holds the GIL, but not the event loop
+    if len(items) > INLINE_ITEMS:  # validation holds the GIL, but not the event loop
         commands = await asyncio.to_thread(bulk_commands, items)
     else:
         commands = bulk_commands(items)

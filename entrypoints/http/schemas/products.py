@@ -157,7 +157,7 @@ def bulk_commands(items: list[Any]) -> list[CreateProductCommand]:
                 for error in exc.errors(include_url=False)
             ]
         ) from None
-    return [CreateProductCommand(**item) for item in valid]
+    return [product_command(item) for item in valid]
 
 
 class BulkUpsertOut(BaseModel):
