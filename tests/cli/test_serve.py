@@ -4,7 +4,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -18,13 +17,9 @@ import httpx
 import pytest
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from tests.live.server import free_port, stop, wait_until_live
+
 STOREFRONT = str(Path(sys.executable).parent / "storefront")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager
@@ -47,25 +42,10 @@ def serving(tmp_path: Path, *args: str, **env: str) -> Iterator[tuple[subprocess
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/health/live", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError((tmp_path / "serve.log").read_text()[-3000:])
-            time.sleep(0.1)
+        wait_until_live(url, proc, tmp_path / "serve.log")
         yield proc, url
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop(proc, signal.SIGTERM, 30)
         log.close()
 
 

@@ -85,20 +85,34 @@ def live_server(tmp_path: Path, **env: str) -> Iterator[LiveServer]:
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/health/live", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not start:\n{log.read_text()[-3000:]}")
-            time.sleep(0.1)
+        wait_until_live(url, process, log)
         yield LiveServer(url, port, process, log)
     finally:
-        process.send_signal(signal.SIGINT)
+        stop(process, signal.SIGINT, 10)
+
+
+def wait_until_live(url: str, process: subprocess.Popen, log: Path, seconds: float = 30) -> None:
+    """Poll `GET {url}/health/live` until it answers 200; AssertionError with the tail of
+    `log` when the process exits first or `seconds` pass."""
+    deadline = time.monotonic() + seconds
+    while True:
         try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+            if httpx.get(f"{url}/health/live", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise AssertionError(f"the server did not start:\n{log.read_text()[-3000:]}")
+        time.sleep(0.1)
+
+
+def stop(process: subprocess.Popen, sig: signal.Signals, seconds: float) -> None:
+    """Send `sig` to a still-running `process`, wait `seconds` for it to exit, then kill it."""
+    if process.poll() is not None:
+        return
+    process.send_signal(sig)
+    try:
+        process.wait(seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
