@@ -15,7 +15,13 @@ from entrypoints.container import build_container
 from entrypoints.http.app import create_app
 from entrypoints.http.middleware import ratelimit
 from tests.conftest import make_settings, make_storage
-from tests.http.conftest import LIFESPAN_TIMEOUTS
+from tests.http.conftest import (
+    ADMIN_PASSWORD,
+    ADMIN_USERNAME,
+    FIRST_ADMIN,
+    LIFESPAN_TIMEOUTS,
+    bearer,
+)
 from tests.tcp_proxy import TcpProxy
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -234,16 +240,18 @@ async def test_per_user_keys_come_from_the_identify_seam(tmp_path, served):
     assert (await a.get("/health")).status_code == 200  # the address's own budget is untouched
 
 
-async def test_an_authenticated_caller_is_limited_per_user_wherever_it_comes_from(tmp_path, served):
-    from tests.http.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, FIRST_ADMIN, bearer
-
-    settings = make_settings(
-        "memory", tmp_path, rate_limit_enabled=True, rate_limit_per_minute=4, **FIRST_ADMIN
-    )
+async def logged_in_admin(tmp_path, served, **limits):
+    """A rate-limited app with the first admin, a client from 198.51.100.1 and the admin's
+    access token (its login is one request of that address's budget)."""
+    settings = make_settings("memory", tmp_path, rate_limit_enabled=True, **limits, **FIRST_ADMIN)
     app = create_app(settings, build_container(settings, make_storage("memory", settings)))
-    a = await served.open(app, client=("198.51.100.1", 1))
+    http = await served.open(app, client=("198.51.100.1", 1))
     form = {"username": ADMIN_USERNAME, "password": ADMIN_PASSWORD}
-    token = (await a.post("/api/auth/token", data=form)).json()["access_token"]  # ip:A = 1
+    return app, http, (await http.post("/api/auth/token", data=form)).json()["access_token"]
+
+
+async def test_an_authenticated_caller_is_limited_per_user_wherever_it_comes_from(tmp_path, served):
+    app, a, token = await logged_in_admin(tmp_path, served, rate_limit_per_minute=4)  # ip:A = 1
     b = await served.open(app, client=("198.51.100.2", 1))
     codes = [
         (await client.get("/api/users/me", headers=bearer(token))).status_code
@@ -258,15 +266,7 @@ async def test_an_authenticated_caller_is_limited_per_user_wherever_it_comes_fro
 
 async def test_changing_ones_own_user_is_limited_like_a_login(tmp_path, served):
     """`current_password` cannot be guessed through PATCH faster than through the login."""
-    from tests.http.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, FIRST_ADMIN, bearer
-
-    settings = make_settings(
-        "memory", tmp_path, rate_limit_enabled=True, rate_limit_login_per_minute=3, **FIRST_ADMIN
-    )
-    app = create_app(settings, build_container(settings, make_storage("memory", settings)))
-    http = await served.open(app, client=("198.51.100.1", 1))
-    form = {"username": ADMIN_USERNAME, "password": ADMIN_PASSWORD}
-    token = (await http.post("/api/auth/token", data=form)).json()["access_token"]
+    _, http, token = await logged_in_admin(tmp_path, served, rate_limit_login_per_minute=3)
     me = (await http.get("/api/users/me", headers=bearer(token))).json()["_id"]
     guess = {"password": "new password 1", "current_password": "wrong guess"}
     codes = [
